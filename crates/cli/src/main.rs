@@ -1,0 +1,52 @@
+//! `deskbot`: a task-oriented chatbot with GPT-2 inside. A thin binary over the library crates.
+
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "deskbot",
+    version,
+    about = "A task-oriented chatbot for approvals and customer service, with GPT-2 (burn) inside",
+    long_about = "A task-oriented chatbot for approvals and customer service, with GPT-2 (burn) inside.\n\n\
+        Model commands work on Hugging Face style model directories (config.json, model.safetensors, \
+        tokenizer.json or vocab.json + merges.txt), so real GPT-2, DistilGPT-2 and DialoGPT checkpoints load unchanged.",
+    after_help = "Examples:\n  \
+        deskbot generate --model crates/gpt2/tests/fixtures/tiny-gpt2 --prompt 'Where is' --greedy\n  \
+        deskbot logits --model crates/gpt2/tests/fixtures/tiny-gpt2 --ids 1,2,3\n  \
+        deskbot bench gpt2 --preset gpt2 --backend cpu"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Continue a prompt with a GPT-2 model (greedy, sampling or beam search)
+    Generate(commands::generate::Args),
+    /// Print the model's logits at every position of a text or id sequence, as JSON
+    Logits(commands::logits::Args),
+    /// Benchmarks that print a table (or JSON)
+    #[command(subcommand)]
+    Bench(commands::bench::Bench),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Generate(args) => commands::generate::run(args),
+        Command::Logits(args) => commands::logits::run(args),
+        Command::Bench(bench) => commands::bench::run(bench),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# One-time machine set-up for building and testing deskbot. Safe to run again.
+# - Rust: the toolchain named in Cargo.toml (rust-version) must be on PATH.
+# - The software Vulkan driver (Debian's mesa-vulkan-drivers, "lavapipe"), so that the wgpu
+#   backend runs, and is tested, on machines without a GPU.
+set -euo pipefail
+
+if ! command -v cargo >/dev/null; then
+  echo "setup: cargo not found; install Rust 1.95 or newer (https://rustup.rs)" >&2
+  exit 1
+fi
+
+have_vulkan_driver() {
+  ls /usr/share/vulkan/icd.d/*.json >/dev/null 2>&1 && ldconfig -p 2>/dev/null | grep -q libvulkan.so.1
+}
+
+if ! have_vulkan_driver; then
+  if command -v apt-get >/dev/null; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "setup: installing the Vulkan loader and Mesa's software driver (lavapipe) for wgpu" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends mesa-vulkan-drivers libvulkan1 >/dev/null
+  else
+    echo "setup: no Vulkan driver and no apt-get; wgpu will be unavailable (tests need DESKBOT_SKIP_WGPU=1)" >&2
+  fi
+fi
