@@ -36,6 +36,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    quiet_mesa_runtime_dir();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Generate(args) => commands::generate::run(args),
@@ -48,5 +49,18 @@ fn main() -> ExitCode {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Mesa's Vulkan driver complains on every start when `XDG_RUNTIME_DIR` is unset (common in
+/// containers and CI); give it a private directory. Runs first, while the process has one thread.
+fn quiet_mesa_runtime_dir() {
+    if std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|d| std::path::Path::new(&d).is_dir()) {
+        return;
+    }
+    let dir = std::env::temp_dir().join("deskbot-runtime");
+    if std::fs::create_dir_all(&dir).is_ok() {
+        // SAFETY: called at the top of `main`, before any other thread exists.
+        unsafe { std::env::set_var("XDG_RUNTIME_DIR", &dir) };
     }
 }

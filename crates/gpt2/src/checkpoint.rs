@@ -97,6 +97,9 @@ pub fn load(dir: &Path, device: &Device) -> Result<(Gpt2Config, Gpt2Model)> {
         _ => Error::io(&path, e),
     })?;
     let prefix = check_weights(&path, &bytes, &config)?;
+    // A GPT-2-sized embedding is split for inference from these host bytes (see model.rs).
+    let vocab_blocks = Gpt2Model::vocab_block_rows(config.vocab_size, config.n_embd)
+        .map(|rows| (rows, host_f32(&bytes, &format!("{prefix}wte.weight"))));
     let mut model = Gpt2Model::init(&config, device);
     let mut store = SafetensorsStore::from_bytes(Some(bytes))
         .with_key_remapping(format!("^{}", regex_escape(prefix)), "")
@@ -110,7 +113,18 @@ pub fn load(dir: &Path, device: &Device) -> Result<(Gpt2Config, Gpt2Model)> {
             message: format!("could not apply weights: errors {:?}, missing {:?}", result.errors, result.missing),
         });
     }
+    let model = match vocab_blocks {
+        Some((rows, host)) => model.with_vocab_blocks_from(&host, rows),
+        None => model,
+    };
     Ok((config, model))
+}
+
+/// A checked F32 tensor of a safetensors buffer, as host values.
+fn host_f32(bytes: &[u8], name: &str) -> Vec<f32> {
+    let file = SafeTensors::deserialize(bytes).expect("checked by check_weights");
+    let view = file.tensor(name).expect("checked by check_weights");
+    view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
 }
 
 fn regex_escape(prefix: &str) -> String {

@@ -3,9 +3,12 @@
 //! `ln_f`. The LM head is tied to `wte`.
 
 use burn::nn::{Embedding, EmbeddingConfig, Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::module::Param;
 use burn::prelude::*;
+use rand::{SeedableRng, rngs::StdRng};
+use rand_distr::{Distribution, Normal};
 use burn::tensor::activation::{gelu, gelu_approximate, relu};
-use burn::tensor::module::{attention, linear};
+use burn::tensor::module::{attention, embedding, linear};
 use burn::tensor::ops::AttentionModuleOptions;
 
 use crate::cache::{KvCache, LayerCache};
@@ -45,6 +48,21 @@ pub struct Gpt2Model {
     pub wpe: Embedding,
     pub h: Vec<Block>,
     pub ln_f: LayerNorm,
+    /// `wte` split in row blocks for inference when it is too large to bind as one buffer.
+    #[module(skip)]
+    vocab_blocks: Option<VocabBlocks>,
+}
+
+/// wgpu adapters may refuse to bind a buffer larger than 128 MiB (lavapipe does); GPT-2's
+/// token embedding is 147 MiB, so inference splits it in blocks below this size.
+pub const MAX_BINDING_BYTES: usize = 128 << 20;
+
+/// The tied embedding / LM-head matrix as row blocks: `blocks[i]` holds rows
+/// `i * rows_per_block ..`. Used for lookups and logits in place of `wte.weight`.
+#[derive(Debug, Clone)]
+pub struct VocabBlocks {
+    blocks: Vec<Tensor<2>>,
+    rows_per_block: usize,
 }
 
 /// One batch of token ids for [`Gpt2Model::forward`].
@@ -130,14 +148,82 @@ impl Gpt2Model {
             wpe: EmbeddingConfig::new(config.n_positions, d).with_initializer(Initializer::Normal { mean: 0.0, std: 0.01 }).init(device),
             h,
             ln_f: layer_norm(),
+            vocab_blocks: None,
         }
+        .with_host_embedding(config, device)
+    }
+
+    /// GPT-2-sized vocabularies: `wte` is drawn on the host (seeded) and uploaded whole and in
+    /// blocks, since any device kernel over the whole matrix would have to bind it.
+    fn with_host_embedding(mut self, config: &Gpt2Config, device: &Device) -> Self {
+        let (vocab, d) = (config.vocab_size, config.n_embd);
+        let Some(rows) = Self::vocab_block_rows(vocab, d) else {
+            return self;
+        };
+        let mut rng = StdRng::seed_from_u64(0);
+        let distribution = Normal::new(0.0f32, config.initializer_range as f32).expect("initializer_range is finite");
+        let values: Vec<f32> = (0..vocab * d).map(|_| distribution.sample(&mut rng)).collect();
+        self.wte.weight = Param::from_tensor(Tensor::from_data(TensorData::new(values.clone(), [vocab, d]), device));
+        self.with_vocab_blocks_from(&values, rows)
+    }
+
+    /// Splits the token embedding in blocks of at most `max_rows` rows for inference (or
+    /// undoes the split when it fits), reading `wte` back from the device. For models whose
+    /// `wte` exceeds [`MAX_BINDING_BYTES`] use [`Gpt2Model::with_vocab_blocks_from`], since wgpu
+    /// cannot read such a buffer back either.
+    pub fn with_vocab_blocks(self, max_rows: usize) -> Self {
+        let weight = self.wte.weight.val();
+        let host = weight.into_data().convert::<f32>().try_into_vec::<f32>().expect("f32 embedding");
+        self.with_vocab_blocks_from(&host, max_rows)
+    }
+
+    /// Splits the token embedding, given as host values (row-major `[vocab, n_embd]`, the
+    /// same values as `wte.weight`), in blocks of at most `max_rows` rows.
+    pub fn with_vocab_blocks_from(mut self, host: &[f32], max_rows: usize) -> Self {
+        let [vocab, d] = self.wte.weight.dims();
+        assert_eq!(host.len(), vocab * d, "host embedding must match wte");
+        let device = self.wte.weight.device();
+        self.vocab_blocks = (vocab > max_rows).then(|| VocabBlocks {
+            blocks: host
+                .chunks(max_rows * d)
+                .map(|rows| Tensor::from_data(TensorData::new(rows.to_vec(), [rows.len() / d, d]), &device))
+                .collect(),
+            rows_per_block: max_rows,
+        });
+        self
+    }
+
+    /// Rows per vocabulary block for an embedding `n_embd` wide, or `None` when the whole
+    /// matrix fits in one binding.
+    pub fn vocab_block_rows(vocab: usize, n_embd: usize) -> Option<usize> {
+        let bytes_per_row = n_embd * std::mem::size_of::<f32>();
+        (vocab * bytes_per_row > MAX_BINDING_BYTES).then(|| MAX_BINDING_BYTES / 2 / bytes_per_row)
+    }
+
+    fn embed_tokens(&self, ids: Tensor<2, Int>) -> Tensor<3> {
+        let Some(vocab) = &self.vocab_blocks else {
+            return self.wte.forward(ids);
+        };
+        let mut sum: Option<Tensor<3>> = None;
+        for (i, block) in vocab.blocks.iter().enumerate() {
+            let rows = block.dims()[0] as i64;
+            let local = ids.clone().sub_scalar((i * vocab.rows_per_block) as i64);
+            let clamped = local.clone().clamp(0, rows - 1);
+            let inside = local.equal(clamped.clone()).float().unsqueeze_dim::<3>(2);
+            let part = embedding(block.clone(), clamped) * inside;
+            sum = Some(match sum {
+                Some(total) => total + part,
+                None => part,
+            });
+        }
+        sum.expect("at least one vocabulary block")
     }
 
     /// Final hidden states `[batch, seq, n_embd]` (after `ln_f`). With a cache, the batch's
     /// tokens follow the cached ones and the cache grows by `seq`.
     pub fn forward(&self, batch: Batch, mut cache: Option<&mut KvCache>) -> Tensor<3> {
         let [batch_size, seq] = batch.ids.dims();
-        let mut x = self.wte.forward(batch.ids) + self.wpe.forward(batch.positions);
+        let mut x = self.embed_tokens(batch.ids) + self.wpe.forward(batch.positions);
         let past = cache.as_ref().map_or(0, |c| c.len());
         let padding = batch.padding.map(|pad| {
             let [_, keys] = pad.dims();
@@ -164,7 +250,13 @@ impl Gpt2Model {
 
     /// Next-token logits from hidden states: the LM head, tied to the token embedding.
     pub fn logits<const D: usize>(&self, hidden: Tensor<D>) -> Tensor<D> {
-        linear(hidden, self.wte.weight.val().transpose(), None)
+        match &self.vocab_blocks {
+            None => linear(hidden, self.wte.weight.val().transpose(), None),
+            Some(vocab) => {
+                let parts = vocab.blocks.iter().map(|block| linear(hidden.clone(), block.clone().transpose(), None)).collect();
+                Tensor::cat(parts, D - 1)
+            }
+        }
     }
 }
 

@@ -91,3 +91,20 @@ fn save_then_load_gives_the_same_model() {
     assert!(names.iter().all(|n| !n.contains("gamma") && !n.starts_with("transformer.")), "{names:?}");
     assert_eq!(metadata.metadata().as_ref().unwrap()["format"], "pt");
 }
+
+#[test]
+fn split_vocabulary_gives_the_same_logits() {
+    // GPT-2's 147 MiB embedding is split in blocks on wgpu; the split must not change a thing.
+    for (name, device) in backends() {
+        let mut model = Gpt2::load(&fixture_dir(), &device).unwrap();
+        let ids = model.tokenizer.encode("Where is my order #12345? 🙂").unwrap();
+        let whole = model.logits(&ids).unwrap();
+        model.model = model.model.with_vocab_blocks(150); // 400 tokens: blocks of 150, 150, 100
+        let split = model.logits(&ids).unwrap();
+        for (a, b) in whole.iter().zip(&split) {
+            assert!(max_abs_diff(a, b) <= 1e-5, "{name}: split vocabulary changed the logits");
+        }
+        let embeddings = (model.embed(&["Where is"]).unwrap(), Gpt2::load(&fixture_dir(), &device).unwrap().embed(&["Where is"]).unwrap());
+        assert!(max_abs_diff(&embeddings.0[0], &embeddings.1[0]) <= 1e-5, "{name}: split vocabulary changed the embeddings");
+    }
+}
