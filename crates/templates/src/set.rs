@@ -1,0 +1,274 @@
+//! A set of named responses loaded from RON, and rendering one of them.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::format::format_value;
+use crate::text::{Piece, Template};
+
+/// Slot values by name, as the dialogue state holds them (normalized values).
+pub type Slots = BTreeMap<String, Value>;
+
+/// Scores candidate replies given the conversation so far; higher is better.
+pub trait Ranker {
+    fn rank(&self, context: &str, candidates: &[String]) -> Vec<f64>;
+}
+
+/// Rewords a reply; `None` when it has nothing better.
+pub trait Rephraser {
+    fn rephrase(&self, context: &str, reply: &str, seed: u64) -> Option<String>;
+}
+
+/// A condition on the slots for a variation to apply.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub enum Condition {
+    Has(String),
+    Missing(String),
+    Equals(String, Value),
+    OneOf(String, Vec<Value>),
+}
+
+impl Condition {
+    fn holds(&self, slots: &Slots) -> bool {
+        match self {
+            Condition::Has(name) => slots.get(name).is_some_and(|v| !v.is_null()),
+            Condition::Missing(name) => slots.get(name).is_none_or(Value::is_null),
+            Condition::Equals(name, value) => slots.get(name).is_some_and(|v| loosely_equal(v, value)),
+            Condition::OneOf(name, values) => slots.get(name).is_some_and(|v| values.iter().any(|x| loosely_equal(v, x))),
+        }
+    }
+}
+
+/// Strings compare case-insensitively; numbers by value.
+fn loosely_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) => x.eq_ignore_ascii_case(y),
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        _ => a == b,
+    }
+}
+
+/// One way of saying a response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variation {
+    pub text: String,
+    pub template: Template,
+    pub when: Vec<Condition>,
+    pub channel: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename = "Templates")]
+struct TemplateFile {
+    responses: BTreeMap<String, Vec<VariationDef>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VariationDef {
+    text: String,
+    #[serde(default)]
+    when: Vec<Condition>,
+    #[serde(default)]
+    channel: Option<String>,
+}
+
+/// Errors name the file (with line and column) or the response and variation.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}:{line}:{column}: {message}")]
+    Syntax { path: PathBuf, line: usize, column: usize, message: String },
+    #[error("{path}: response `{response}`, variation {index}: {message}")]
+    Variation { path: PathBuf, response: String, index: usize, message: String },
+    #[error("{path}: response `{response}` is also defined in {other}")]
+    Duplicate { path: PathBuf, response: String, other: PathBuf },
+    #[error("no response named `{0}`")]
+    Unknown(String),
+    #[error("response `{response}`: no variation applies (needs {needs})")]
+    NoneApplies { response: String, needs: String },
+}
+
+/// A rendered reply and where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    pub text: String,
+    pub response: String,
+    /// Index of the variation used, in file order.
+    pub variation: usize,
+    /// Whether a rephraser's text was used (it kept every value).
+    pub rephrased: bool,
+}
+
+/// Named responses, each with its variations.
+#[derive(Debug, Clone, Default)]
+pub struct TemplateSet {
+    responses: BTreeMap<String, (PathBuf, Vec<Variation>)>,
+}
+
+impl TemplateSet {
+    /// Loads a `.ron` file, or every `.ron` file of a directory (sorted by name).
+    pub fn load(path: &Path) -> Result<Self, TemplateError> {
+        let io = |e| TemplateError::Io { path: path.into(), source: e };
+        let mut files: Vec<PathBuf> = if path.is_dir() {
+            std::fs::read_dir(path)
+                .map_err(io)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+                .collect()
+        } else {
+            vec![path.to_path_buf()]
+        };
+        files.sort();
+        let mut set = Self::default();
+        for file in files {
+            let text = std::fs::read_to_string(&file).map_err(|e| TemplateError::Io { path: file.clone(), source: e })?;
+            set.add_source(&file, &text)?;
+        }
+        Ok(set)
+    }
+
+    /// Adds the responses of one RON document; `path` is used in errors.
+    pub fn add_source(&mut self, path: &Path, text: &str) -> Result<(), TemplateError> {
+        let file: TemplateFile = ron::from_str(text).map_err(|e| TemplateError::Syntax {
+            path: path.into(),
+            line: e.position.line,
+            column: e.position.col,
+            message: e.code.to_string(),
+        })?;
+        for (response, defs) in file.responses {
+            if let Some((other, _)) = self.responses.get(&response) {
+                return Err(TemplateError::Duplicate { path: path.into(), response, other: other.clone() });
+            }
+            if defs.is_empty() {
+                return Err(TemplateError::Variation { path: path.into(), response, index: 0, message: "has no variations".into() });
+            }
+            let variations = defs
+                .into_iter()
+                .enumerate()
+                .map(|(index, def)| {
+                    let template = Template::parse(&def.text).map_err(|message| TemplateError::Variation {
+                        path: path.into(),
+                        response: response.clone(),
+                        index,
+                        message,
+                    })?;
+                    Ok(Variation { text: def.text, template, when: def.when, channel: def.channel })
+                })
+                .collect::<Result<Vec<_>, TemplateError>>()?;
+            self.responses.insert(response, (path.into(), variations));
+        }
+        Ok(())
+    }
+
+    pub fn contains(&self, response: &str) -> bool {
+        self.responses.contains_key(response)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.responses.keys().map(String::as_str)
+    }
+
+    /// Every slot name any variation of any response refers to, with the response using it.
+    pub fn slot_references(&self) -> BTreeMap<String, String> {
+        let mut refs = BTreeMap::new();
+        for (response, (_, variations)) in &self.responses {
+            for variation in variations {
+                for name in variation.template.slot_names() {
+                    refs.entry(name.to_string()).or_insert_with(|| response.clone());
+                }
+                for condition in &variation.when {
+                    let (Condition::Has(name) | Condition::Missing(name) | Condition::Equals(name, _) | Condition::OneOf(name, _)) = condition;
+                    refs.entry(name.clone()).or_insert_with(|| response.clone());
+                }
+            }
+        }
+        refs
+    }
+
+    /// Renders `response`: among the variations that apply (conditions hold, every placeholder
+    /// has a value, and the channel matches — channel-specific ones first, then conditional
+    /// ones before unconditional ones), the `ranker`'s best
+    /// given `context`, else the one `seed` picks. A `rephraser`'s rewording replaces the text
+    /// only if it keeps every inserted value exactly.
+    pub fn render(
+        &self,
+        response: &str,
+        slots: &Slots,
+        channel: Option<&str>,
+        seed: u64,
+        context: &str,
+        ranker: Option<&dyn Ranker>,
+        rephraser: Option<&dyn Rephraser>,
+    ) -> Result<Rendered, TemplateError> {
+        let (_, variations) = self.responses.get(response).ok_or_else(|| TemplateError::Unknown(response.into()))?;
+        let applies = |v: &Variation| {
+            v.when.iter().all(|c| c.holds(slots)) && v.template.slot_names().all(|name| slots.get(name).is_some_and(|x| !x.is_null()))
+        };
+        let mut eligible: Vec<usize> =
+            (0..variations.len()).filter(|&i| channel.is_some() && variations[i].channel.as_deref() == channel && applies(&variations[i])).collect();
+        if eligible.is_empty() {
+            eligible = (0..variations.len()).filter(|&i| variations[i].channel.is_none() && applies(&variations[i])).collect();
+        }
+        // As in Rasa: variations whose conditions hold win over unconditional ones.
+        if eligible.iter().any(|&i| !variations[i].when.is_empty()) {
+            eligible.retain(|&i| !variations[i].when.is_empty());
+        }
+        if eligible.is_empty() {
+            let needs: BTreeSet<&str> = variations.iter().flat_map(|v| v.template.slot_names()).collect();
+            return Err(TemplateError::NoneApplies { response: response.into(), needs: needs.into_iter().collect::<Vec<_>>().join(", ") });
+        }
+        let texts: Vec<(String, Vec<String>)> = eligible.iter().map(|&i| fill(&variations[i].template, slots)).collect();
+        let chosen = match ranker {
+            Some(ranker) if eligible.len() > 1 => {
+                let candidates: Vec<String> = texts.iter().map(|t| t.0.clone()).collect();
+                let scores = ranker.rank(context, &candidates);
+                (0..eligible.len()).max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a))).unwrap_or(0)
+            }
+            _ => (mix(seed) % eligible.len() as u64) as usize,
+        };
+        let (text, values) = texts[chosen].clone();
+        let reworded = rephraser.and_then(|r| r.rephrase(context, &text, seed)).filter(|r| keeps_values(r, &values));
+        Ok(Rendered {
+            rephrased: reworded.is_some(),
+            text: reworded.unwrap_or(text),
+            response: response.into(),
+            variation: eligible[chosen],
+        })
+    }
+}
+
+/// Fills the placeholders; returns the text and the inserted values. Values are inserted as
+/// they are: braces in a value are never read as placeholders.
+fn fill(template: &Template, slots: &Slots) -> (String, Vec<String>) {
+    let mut text = String::new();
+    let mut values = Vec::new();
+    for piece in &template.pieces {
+        match piece {
+            Piece::Literal(literal) => text.push_str(literal),
+            Piece::Slot { name, format } => {
+                let value = format_value(&slots[name], *format);
+                text.push_str(&value);
+                values.push(value);
+            }
+        }
+    }
+    (text, values)
+}
+
+/// Whether `text` contains every value exactly (the rephrasing guard).
+pub fn keeps_values(text: &str, values: &[String]) -> bool {
+    values.iter().all(|v| text.contains(v.as_str()))
+}
+
+/// A well-spread hash of the seed (splitmix64), so consecutive seeds pick different variations.
+fn mix(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}

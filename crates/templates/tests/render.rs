@@ -1,0 +1,113 @@
+//! Loading template files and rendering replies.
+
+use std::path::Path;
+
+use serde_json::json;
+use templates::{Ranker, Rephraser, Slots, TemplateError, TemplateSet};
+
+const FILE: &str = r#"
+Templates(responses: {
+    "confirm_refund": [
+        (text: "Refund {amount|money} for order {order_id}?"),
+        (text: "Shall I refund {amount|money} for order {order_id}?"),
+        (text: "Refund order {order_id}?", when: [Missing("amount")]),
+        (text: "Refund {amount|money} for {order_id}? Reply YES or NO", channel: Some("sms")),
+    ],
+    "feedback_thanks": [
+        (text: "Sorry to hear that. A manager will call you.", when: [OneOf("rating", [1, 2])]),
+        (text: "Thanks for rating us {rating}/5!", when: [OneOf("rating", [3, 4, 5])]),
+        (text: "Thanks for your feedback!"),
+    ],
+    "echo": [(text: "You said: {reason}")],
+})
+"#;
+
+fn set() -> TemplateSet {
+    let mut set = TemplateSet::default();
+    set.add_source(Path::new("replies.ron"), FILE).unwrap();
+    set
+}
+
+fn slots(value: serde_json::Value) -> Slots {
+    serde_json::from_value(value).unwrap()
+}
+
+#[test]
+fn conditions_channels_and_formatting() {
+    let set = set();
+    let s = slots(json!({"order_id": "A-1001", "amount": {"amount": 4000, "currency": "USD"}}));
+    let text = set.render("confirm_refund", &s, None, 0, "", None, None).unwrap().text;
+    assert!(text.contains("$4,000.00") && text.contains("A-1001"), "{text}");
+    let sms = set.render("confirm_refund", &s, Some("sms"), 0, "", None, None).unwrap();
+    assert_eq!(sms.text, "Refund $4,000.00 for A-1001? Reply YES or NO");
+    let no_amount = set.render("confirm_refund", &slots(json!({"order_id": "A-1001"})), None, 7, "", None, None).unwrap();
+    assert_eq!(no_amount.text, "Refund order A-1001?");
+    let low = set.render("feedback_thanks", &slots(json!({"rating": 2})), None, 0, "", None, None).unwrap();
+    assert!(low.text.starts_with("Sorry"), "{}", low.text);
+    let high = set.render("feedback_thanks", &slots(json!({"rating": 5})), None, 0, "", None, None).unwrap();
+    assert_eq!(high.text, "Thanks for rating us 5/5!");
+    let unrated = set.render("feedback_thanks", &Slots::new(), None, 0, "", None, None).unwrap();
+    assert_eq!(unrated.text, "Thanks for your feedback!");
+    let error = set.render("echo", &Slots::new(), None, 0, "", None, None).unwrap_err();
+    assert!(matches!(error, TemplateError::NoneApplies { .. }) && error.to_string().contains("reason"), "{error}");
+}
+
+#[test]
+fn seeds_choose_and_repeat() {
+    let set = set();
+    let s = slots(json!({"order_id": "A-1", "amount": 5}));
+    let pick = |seed| set.render("confirm_refund", &s, None, seed, "", None, None).unwrap().variation;
+    assert_eq!(pick(3), pick(3));
+    let picks: std::collections::BTreeSet<usize> = (0..20).map(pick).collect();
+    assert_eq!(picks, [0, 1].into_iter().collect(), "both general variations are used, never the sms one");
+}
+
+#[test]
+fn user_text_is_data_not_template() {
+    let set = set();
+    let s = slots(json!({"reason": "it broke {amount|money} }} {{"}));
+    assert_eq!(set.render("echo", &s, None, 0, "", None, None).unwrap().text, "You said: it broke {amount|money} }} {{");
+}
+
+struct PreferLonger;
+impl Ranker for PreferLonger {
+    fn rank(&self, _context: &str, candidates: &[String]) -> Vec<f64> {
+        candidates.iter().map(|c| c.len() as f64).collect()
+    }
+}
+
+struct Fixed(&'static str);
+impl Rephraser for Fixed {
+    fn rephrase(&self, _context: &str, _reply: &str, _seed: u64) -> Option<String> {
+        Some(self.0.to_string())
+    }
+}
+
+#[test]
+fn ranking_and_guarded_rephrasing() {
+    let set = set();
+    let s = slots(json!({"order_id": "A-1", "amount": {"amount": 4000, "currency": "USD"}}));
+    let ranked = set.render("confirm_refund", &s, None, 0, "user: refund", Some(&PreferLonger), None).unwrap();
+    assert_eq!(ranked.variation, 1);
+    let kept = Fixed("Okay — refunding $4,000.00 on order A-1, correct?");
+    let r = set.render("confirm_refund", &s, None, 0, "", None, Some(&kept)).unwrap();
+    assert!(r.rephrased && r.text.starts_with("Okay"));
+    let dropped_value = Fixed("Okay — refunding $4,000 on order A-1, correct?");
+    let r = set.render("confirm_refund", &s, None, 0, "", None, Some(&dropped_value)).unwrap();
+    assert!(!r.rephrased && r.text.contains("$4,000.00"), "a rewording that changes a value is refused: {}", r.text);
+}
+
+#[test]
+fn file_errors_name_file_line_and_response() {
+    let mut set = TemplateSet::default();
+    let error = set.add_source(Path::new("bad.ron"), "Templates(responses: {\n  \"a\": [(text: \"x\"),\n  ]\n").unwrap_err();
+    assert!(error.to_string().starts_with("bad.ron:"), "{error}");
+    let error = set.add_source(Path::new("bad.ron"), r#"Templates(responses: {"a": [(text: "Hi {name")]})"#).unwrap_err();
+    assert!(error.to_string().contains("response `a`, variation 0") && error.to_string().contains("unclosed"), "{error}");
+    let error = set.add_source(Path::new("bad.ron"), r#"Templates(responses: {"a": [(txt: "Hi")]})"#).unwrap_err();
+    assert!(error.to_string().contains("bad.ron:1:") && error.to_string().contains("txt"), "{error}");
+    set.add_source(Path::new("one.ron"), r#"Templates(responses: {"a": [(text: "Hi")]})"#).unwrap();
+    let error = set.add_source(Path::new("two.ron"), r#"Templates(responses: {"a": [(text: "Hi")]})"#).unwrap_err();
+    assert!(error.to_string().contains("one.ron"), "{error}");
+    assert!(matches!(set.render("nope", &Slots::new(), None, 0, "", None, None), Err(TemplateError::Unknown(_))));
+}
