@@ -1,0 +1,333 @@
+//! Built-in typed values: money with currency, numbers, dates (absolute and relative, English
+//! and Chinese), durations, emails, phone numbers. Each finder returns byte spans with the
+//! normalized value.
+
+use std::sync::LazyLock;
+
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use regex::{Captures, Regex};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// The built-in entity types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Builtin {
+    Money,
+    Number,
+    Date,
+    Duration,
+    Email,
+    Phone,
+}
+
+/// A value found in text: byte span, matched text, normalized value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub start: usize,
+    pub end: usize,
+    pub normalized: Value,
+}
+
+impl Builtin {
+    /// Every value of this type in `text`, longest first where finds overlap.
+    pub fn find(self, text: &str, today: NaiveDate) -> Vec<Found> {
+        let mut found = match self {
+            Builtin::Money => money(text),
+            Builtin::Number => numbers(text),
+            Builtin::Date => dates(text, today),
+            Builtin::Duration => durations(text),
+            Builtin::Email => simple(&EMAIL, text),
+            Builtin::Phone => simple(&PHONE, text),
+        };
+        found.sort_by_key(|f| (std::cmp::Reverse(f.end - f.start), f.start));
+        let mut kept: Vec<Found> = Vec::new();
+        for f in found {
+            if kept.iter().all(|k| f.end <= k.start || f.start >= k.end) {
+                kept.push(f);
+            }
+        }
+        kept.sort_by_key(|f| f.start);
+        kept
+    }
+}
+
+fn re(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("built-in pattern")
+}
+
+const NUM: &str = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)";
+
+static MONEY_PREFIX: LazyLock<Regex> =
+    LazyLock::new(|| re(&format!(r"(?i)(\$|US\$|€|£|¥|￥|\b(?:usd|eur|gbp|cny|rmb|jpy)\s?){NUM}\s?([km])?\b")));
+static MONEY_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
+    re(&format!(r"(?i)\b{NUM}\s?([km])?\s?(usd|dollars?|bucks|eur|euros?|gbp|pounds?|cny|rmb|yuan|jpy|yen)\b|{NUM}\s?([km])?\s?(元|块|美元|欧元)"))
+});
+static NUMBER: LazyLock<Regex> = LazyLock::new(|| re(&format!(r"(?i)(?:^|[^\w.,]){NUM}([km])?(?:$|[^\w]|\b)")));
+static NUMBER_WORD: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(zero|one|two|three|four|five|six|seven|eight|nine|ten)\b"));
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| re(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"));
+static PHONE: LazyLock<Regex> = LazyLock::new(|| re(r"\+?\d[\d\s().-]{6,}\d"));
+static DURATION: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(\d+|a|an|one|two|three|four|five|six|seven|ten)\s+(day|week|month)s?\b|(\d+)\s?(天|周|个月)"));
+
+fn simple(pattern: &Regex, text: &str) -> Vec<Found> {
+    pattern.find_iter(text).map(|m| Found { start: m.start(), end: m.end(), normalized: json!(m.as_str()) }).collect()
+}
+
+fn parse_number(digits: &str, scale: Option<&str>) -> Option<f64> {
+    let value: f64 = digits.replace(',', "").parse().ok()?;
+    Some(match scale.map(str::to_ascii_lowercase).as_deref() {
+        Some("k") => value * 1e3,
+        Some("m") => value * 1e6,
+        _ => value,
+    })
+}
+
+fn currency_code(symbol: &str) -> &'static str {
+    match symbol.trim().to_lowercase().as_str() {
+        "$" | "us$" | "usd" | "dollar" | "dollars" | "bucks" | "美元" => "USD",
+        "€" | "eur" | "euro" | "euros" | "欧元" => "EUR",
+        "£" | "gbp" | "pound" | "pounds" => "GBP",
+        "jpy" | "yen" => "JPY",
+        _ => "CNY", // ¥, ￥, cny, rmb, yuan, 元, 块
+    }
+}
+
+fn money(text: &str) -> Vec<Found> {
+    let mut found = Vec::new();
+    for c in MONEY_PREFIX.captures_iter(text) {
+        let m = c.get(0).expect("match");
+        if let Some(amount) = parse_number(&c[2], c.get(3).map(|x| x.as_str())) {
+            found.push(Found { start: m.start(), end: m.end(), normalized: json!({"amount": amount, "currency": currency_code(&c[1])}) });
+        }
+    }
+    for c in MONEY_SUFFIX.captures_iter(text) {
+        let m = c.get(0).expect("match");
+        let (digits, scale, unit) = match c.get(1) {
+            Some(d) => (d.as_str(), c.get(2), &c[3]),
+            None => (&c[4], c.get(5), &c[6]),
+        };
+        if let Some(amount) = parse_number(digits, scale.map(|x| x.as_str())) {
+            found.push(Found { start: m.start(), end: m.end(), normalized: json!({"amount": amount, "currency": currency_code(unit)}) });
+        }
+    }
+    found
+}
+
+fn numbers(text: &str) -> Vec<Found> {
+    let mut found = Vec::new();
+    for c in NUMBER.captures_iter(text) {
+        let digits = c.get(1).expect("number group");
+        let end = c.get(2).map_or(digits.end(), |s| s.end());
+        if let Some(value) = parse_number(digits.as_str(), c.get(2).map(|x| x.as_str())) {
+            found.push(Found { start: digits.start(), end, normalized: json!(value) });
+        }
+    }
+    for m in NUMBER_WORD.find_iter(text) {
+        let words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"];
+        let value = words.iter().position(|w| w.eq_ignore_ascii_case(m.as_str())).expect("number word");
+        found.push(Found { start: m.start(), end: m.end(), normalized: json!(value as f64) });
+    }
+    found
+}
+
+fn durations(text: &str) -> Vec<Found> {
+    DURATION
+        .captures_iter(text)
+        .filter_map(|c| {
+            let m = c.get(0)?;
+            let (count, unit) = match c.get(1) {
+                Some(n) => (n.as_str(), &c[2]),
+                None => (&c[3], &c[4]),
+            };
+            let count: f64 = match count.to_lowercase().as_str() {
+                "a" | "an" | "one" => 1.0,
+                "two" => 2.0,
+                "three" => 3.0,
+                "four" => 4.0,
+                "five" => 5.0,
+                "six" => 6.0,
+                "seven" => 7.0,
+                "ten" => 10.0,
+                digits => digits.parse().ok()?,
+            };
+            let days = count * match unit.to_lowercase().as_str() {
+                "week" | "周" => 7.0,
+                "month" | "个月" => 30.0,
+                _ => 1.0,
+            };
+            Some(Found { start: m.start(), end: m.end(), normalized: json!({"days": days}) })
+        })
+        .collect()
+}
+
+const MONTHS: &str = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?";
+const WEEKDAYS: &str = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun";
+
+static DATE_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    vec![
+        re(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b"),
+        re(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b"),
+        re(&format!(r"(?i)\b({MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?\b")),
+        re(&format!(r"(?i)\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTHS})(?:,?\s+(\d{{4}}))?\b")),
+        re(r"(?i)\b(today|tomorrow|yesterday|day after tomorrow)\b|(今天|明天|后天|昨天)"),
+        re(&format!(r"(?i)\b(next|this|coming)\s+({WEEKDAYS})\b|\bon\s+({WEEKDAYS})\b|下(?:个)?(?:周|星期)([一二三四五六日天])")),
+        re(r"(?i)\bin\s+(\d+|a|one|two|three)\s+(day|week)s?\b"),
+        re(r"(?i)\b(?:the\s+)(\d{1,2})(?:st|nd|rd|th)\b|(\d{1,2})\s?(?:号|日)"),
+        re(r"(\d{1,2})月(\d{1,2})[日号]"),
+    ]
+});
+
+fn month_number(name: &str) -> u32 {
+    let lower = name.to_lowercase();
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+        .iter()
+        .position(|m| lower.starts_with(m))
+        .map_or(1, |i| i as u32 + 1)
+}
+
+fn weekday(name: &str) -> Weekday {
+    let lower = name.to_lowercase();
+    match lower.get(..3).unwrap_or("") {
+        "mon" => Weekday::Mon,
+        "tue" => Weekday::Tue,
+        "wed" => Weekday::Wed,
+        "thu" => Weekday::Thu,
+        "fri" => Weekday::Fri,
+        "sat" => Weekday::Sat,
+        _ => match name {
+            "一" => Weekday::Mon,
+            "二" => Weekday::Tue,
+            "三" => Weekday::Wed,
+            "四" => Weekday::Thu,
+            "五" => Weekday::Fri,
+            "六" => Weekday::Sat,
+            _ => Weekday::Sun,
+        },
+    }
+}
+
+/// The next date (after `today`) falling on `day`.
+fn next_weekday(today: NaiveDate, day: Weekday) -> NaiveDate {
+    let ahead = (day.num_days_from_monday() as i64 - today.weekday().num_days_from_monday() as i64).rem_euclid(7);
+    today + Duration::days(if ahead == 0 { 7 } else { ahead })
+}
+
+/// A month/day without a year: this year's, or next year's if it has passed.
+fn upcoming(today: NaiveDate, month: u32, day: u32) -> Option<NaiveDate> {
+    let this_year = NaiveDate::from_ymd_opt(today.year(), month, day)?;
+    if this_year >= today { Some(this_year) } else { NaiveDate::from_ymd_opt(today.year() + 1, month, day) }
+}
+
+fn date_from(index: usize, c: &Captures, today: NaiveDate) -> Option<NaiveDate> {
+    let num = |i: usize| c.get(i).and_then(|m| m.as_str().parse::<i64>().ok());
+    match index {
+        0 => NaiveDate::from_ymd_opt(num(1)? as i32, num(2)? as u32, num(3)? as u32),
+        1 => NaiveDate::from_ymd_opt(num(3)? as i32, num(1)? as u32, num(2)? as u32),
+        2 | 3 => {
+            let (month, day) = if index == 2 { (month_number(&c[1]), num(2)? as u32) } else { (month_number(&c[2]), num(1)? as u32) };
+            match num(3) {
+                Some(year) => NaiveDate::from_ymd_opt(year as i32, month, day),
+                None => upcoming(today, month, day),
+            }
+        }
+        4 => {
+            let word = c.get(1).or(c.get(2))?.as_str().to_lowercase();
+            let offset = match word.as_str() {
+                "today" | "今天" => 0,
+                "tomorrow" | "明天" => 1,
+                "day after tomorrow" | "后天" => 2,
+                _ => -1,
+            };
+            Some(today + Duration::days(offset))
+        }
+        5 => {
+            if let Some(day) = c.get(4) {
+                let this_monday = today - Duration::days(today.weekday().num_days_from_monday() as i64);
+                return Some(this_monday + Duration::days(7 + weekday(day.as_str()).num_days_from_monday() as i64));
+            }
+            let day = weekday(c.get(2).or(c.get(3))?.as_str());
+            let next = next_weekday(today, day);
+            // "next Monday" said on a Sunday is tomorrow; on a Monday it is a week away.
+            Some(next)
+        }
+        6 => {
+            let count = match c[1].to_lowercase().as_str() {
+                "a" | "one" => 1,
+                "two" => 2,
+                "three" => 3,
+                digits => digits.parse().ok()?,
+            };
+            let unit = if c[2].eq_ignore_ascii_case("week") { 7 } else { 1 };
+            Some(today + Duration::days(count * unit))
+        }
+        7 => {
+            let day = c.get(1).or(c.get(2))?.as_str().parse::<u32>().ok()?;
+            let this_month = NaiveDate::from_ymd_opt(today.year(), today.month(), day);
+            match this_month {
+                Some(d) if d >= today => Some(d),
+                _ => {
+                    let (y, m) = if today.month() == 12 { (today.year() + 1, 1) } else { (today.year(), today.month() + 1) };
+                    NaiveDate::from_ymd_opt(y, m, day)
+                }
+            }
+        }
+        _ => upcoming(today, num(1)? as u32, num(2)? as u32),
+    }
+}
+
+fn dates(text: &str, today: NaiveDate) -> Vec<Found> {
+    let mut found = Vec::new();
+    for (index, pattern) in DATE_PATTERNS.iter().enumerate() {
+        for c in pattern.captures_iter(text) {
+            let m = c.get(0).expect("match");
+            if let Some(date) = date_from(index, &c, today) {
+                found.push(Found { start: m.start(), end: m.end(), normalized: json!(date.format("%Y-%m-%d").to_string()) });
+            }
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 29).unwrap() // a Sunday
+    }
+
+    fn values(kind: Builtin, text: &str) -> Vec<Value> {
+        let mut found = kind.find(text, today());
+        found.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
+        found.into_iter().map(|f| f.normalized).collect()
+    }
+
+    #[test]
+    fn money_forms() {
+        assert_eq!(values(Builtin::Money, "refund $4,000 please")[0], json!({"amount": 4000.0, "currency": "USD"}));
+        assert_eq!(values(Builtin::Money, "about 4k USD")[0], json!({"amount": 4000.0, "currency": "USD"}));
+        assert_eq!(values(Builtin::Money, "¥500")[0], json!({"amount": 500.0, "currency": "CNY"}));
+        assert_eq!(values(Builtin::Money, "退款500元")[0], json!({"amount": 500.0, "currency": "CNY"}));
+        assert_eq!(values(Builtin::Money, "20 euros")[0], json!({"amount": 20.0, "currency": "EUR"}));
+        assert!(values(Builtin::Money, "order 12345").is_empty());
+    }
+
+    #[test]
+    fn dates_absolute_and_relative() {
+        assert_eq!(values(Builtin::Date, "due 2026-12-12"), vec![json!("2026-12-12")]);
+        assert_eq!(values(Builtin::Date, "by tomorrow"), vec![json!("2026-11-30")]);
+        assert_eq!(values(Builtin::Date, "next Monday"), vec![json!("2026-11-30")]);
+        assert_eq!(values(Builtin::Date, "actually the 12th"), vec![json!("2026-12-12")]);
+        assert_eq!(values(Builtin::Date, "Dec 3"), vec![json!("2026-12-03")]);
+        assert_eq!(values(Builtin::Date, "明天"), vec![json!("2026-11-30")]);
+        assert_eq!(values(Builtin::Date, "12月24日"), vec![json!("2026-12-24")]);
+        assert_eq!(values(Builtin::Date, "in 2 weeks"), vec![json!("2026-12-13")]);
+    }
+
+    #[test]
+    fn numbers_durations_contacts() {
+        assert_eq!(values(Builtin::Number, "make it 4,000"), vec![json!(4000.0)]);
+        assert_eq!(values(Builtin::Number, "I give it a five"), vec![json!(5.0)]);
+        assert_eq!(values(Builtin::Duration, "3 days off"), vec![json!({"days": 3.0})]);
+        assert_eq!(values(Builtin::Email, "mail a.b@example.com now"), vec![json!("a.b@example.com")]);
+    }
+}

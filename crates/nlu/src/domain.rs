@@ -1,0 +1,109 @@
+//! The NLU part of a domain, in RON:
+//!
+//! ```ron
+//! Nlu(
+//!     intents: {
+//!         "order_status": (examples: ["where is my order", "订单到哪了"], patterns: ["(?i)\\btrack\\b"]),
+//!     },
+//!     entities: {
+//!         "order_id": Regex("\\b[A-Z]{2}-\\d{4,}\\b"),
+//!         "currency": Lookup({"USD": ["dollars", "usd"], "CNY": ["元", "rmb", "yuan"]}),
+//!         "amount": Builtin(Money),
+//!     },
+//!     oos_threshold: 0.35,
+//! )
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::builtin::Builtin;
+
+/// One intent: example utterances and optional regex patterns (a match decides the intent).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IntentDef {
+    #[serde(default)]
+    pub examples: Vec<String>,
+    #[serde(default)]
+    pub patterns: Vec<String>,
+}
+
+/// How an entity is found.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub enum EntityDef {
+    /// A regular expression; with a capture group, the group is the value.
+    Regex(String),
+    /// Canonical values and their synonyms; the canonical value is the normalized one.
+    Lookup(BTreeMap<String, Vec<String>>),
+    /// A typed value: money, number, date, duration, email, phone.
+    Builtin(Builtin),
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename = "Nlu", deny_unknown_fields)]
+pub struct NluDomain {
+    #[serde(default)]
+    pub intents: BTreeMap<String, IntentDef>,
+    #[serde(default)]
+    pub entities: BTreeMap<String, EntityDef>,
+    /// Below this confidence an utterance is `out_of_scope`.
+    #[serde(default = "default_threshold")]
+    pub oos_threshold: f32,
+}
+
+fn default_threshold() -> f32 {
+    0.35
+}
+
+/// Errors name the file (line and column) or the intent/entity at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum NluError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}:{line}:{column}: {message}")]
+    Syntax { path: PathBuf, line: usize, column: usize, message: String },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl NluDomain {
+    pub fn load(path: &Path) -> Result<Self, NluError> {
+        let text = std::fs::read_to_string(path).map_err(|e| NluError::Io { path: path.into(), source: e })?;
+        Self::from_str(path, &text)
+    }
+
+    /// Parses a RON document; `path` is used in errors.
+    pub fn from_str(path: &Path, text: &str) -> Result<Self, NluError> {
+        let domain: Self = ron::from_str(text).map_err(|e| NluError::Syntax {
+            path: path.into(),
+            line: e.position.line,
+            column: e.position.col,
+            message: e.code.to_string(),
+        })?;
+        domain.validate().map_err(|message| NluError::Invalid { path: path.into(), message })?;
+        Ok(domain)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        for (name, intent) in &self.intents {
+            if intent.examples.is_empty() && intent.patterns.is_empty() {
+                return Err(format!("intent `{name}` has neither examples nor patterns"));
+            }
+            for pattern in &intent.patterns {
+                regex::Regex::new(pattern).map_err(|e| format!("intent `{name}`, pattern {pattern:?}: {e}"))?;
+            }
+        }
+        for (name, entity) in &self.entities {
+            if let EntityDef::Regex(pattern) = entity {
+                regex::Regex::new(pattern).map_err(|e| format!("entity `{name}`, regex {pattern:?}: {e}"))?;
+            }
+        }
+        if !(0.0..=1.0).contains(&self.oos_threshold) {
+            return Err(format!("oos_threshold must be within 0..1, got {}", self.oos_threshold));
+        }
+        Ok(())
+    }
+}

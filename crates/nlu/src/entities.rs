@@ -1,0 +1,131 @@
+//! Finding entities: the domain's regexes and lookup lists, and the built-in typed values.
+//! Overlapping finds are resolved longest-first, domain entities before built-ins.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use regex::Regex;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::builtin::Builtin;
+use crate::domain::{EntityDef, NluDomain};
+
+/// An entity found in an utterance. `start`/`end` are character (code point) offsets, end
+/// exclusive, so that `text.chars().skip(start).take(end - start)` is `value`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Entity {
+    pub entity: String,
+    pub value: String,
+    pub normalized: Value,
+    pub start: usize,
+    pub end: usize,
+    pub extractor: String,
+}
+
+enum Finder {
+    Regex(Regex),
+    Lookup { pattern: Regex, canonical: HashMap<String, String> },
+    Builtin(Builtin),
+}
+
+/// Extracts every entity the domain declares.
+pub struct EntityExtractor {
+    finders: Vec<(String, Finder)>,
+}
+
+impl EntityExtractor {
+    pub fn new(domain: &NluDomain) -> Self {
+        let mut finders: Vec<(String, Finder)> = Vec::new();
+        for (name, def) in &domain.entities {
+            let finder = match def {
+                EntityDef::Regex(pattern) => Finder::Regex(Regex::new(pattern).expect("validated when loaded")),
+                EntityDef::Lookup(values) => lookup(values),
+                EntityDef::Builtin(kind) => Finder::Builtin(*kind),
+            };
+            finders.push((name.clone(), finder));
+        }
+        // Domain entities are tried first so that they win ties against built-ins.
+        finders.sort_by_key(|(_, f)| matches!(f, Finder::Builtin(_)));
+        Self { finders }
+    }
+
+    pub fn extract(&self, text: &str, today: NaiveDate) -> Vec<Entity> {
+        let mut found: Vec<(usize, usize, usize, String, Value, String)> = Vec::new(); // start, end, order, ...
+        for (order, (name, finder)) in self.finders.iter().enumerate() {
+            match finder {
+                Finder::Regex(pattern) => {
+                    for c in pattern.captures_iter(text) {
+                        let m = c.get(1).or(c.get(0)).expect("match");
+                        found.push((m.start(), m.end(), order, name.clone(), json!(m.as_str()), "regex".into()));
+                    }
+                }
+                Finder::Lookup { pattern, canonical } => {
+                    for m in pattern.find_iter(text) {
+                        let value = canonical.get(&m.as_str().to_lowercase()).cloned().unwrap_or_else(|| m.as_str().into());
+                        found.push((m.start(), m.end(), order, name.clone(), json!(value), "lookup".into()));
+                    }
+                }
+                Finder::Builtin(kind) => {
+                    for f in kind.find(text, today) {
+                        found.push((f.start, f.end, order, name.clone(), f.normalized, format!("builtin:{kind:?}").to_lowercase()));
+                    }
+                }
+            }
+        }
+        found.sort_by_key(|f| (std::cmp::Reverse(f.1 - f.0), f.2, f.0));
+        let mut kept: Vec<(usize, usize, usize, String, Value, String)> = Vec::new();
+        for f in found {
+            if f.0 < f.1 && kept.iter().all(|k| f.1 <= k.0 || f.0 >= k.1) {
+                kept.push(f);
+            }
+        }
+        kept.sort_by_key(|f| f.0);
+        kept.into_iter()
+            .map(|(start, end, _, entity, normalized, extractor)| Entity {
+                value: text[start..end].to_string(),
+                start: text[..start].chars().count(),
+                end: text[..end].chars().count(),
+                entity,
+                normalized,
+                extractor,
+            })
+            .collect()
+    }
+
+    /// The text with each entity replaced by its name in angle brackets, for featurizing.
+    pub fn mask(&self, text: &str, entities: &[Entity]) -> String {
+        let chars: Vec<char> = text.chars().collect();
+        let mut out = String::new();
+        let mut at = 0;
+        for e in entities {
+            out.extend(&chars[at..e.start]);
+            out.push_str(&format!(" <{}> ", e.entity));
+            at = e.end;
+        }
+        out.extend(&chars[at..]);
+        out
+    }
+}
+
+fn lookup(values: &std::collections::BTreeMap<String, Vec<String>>) -> Finder {
+    let mut canonical = HashMap::new();
+    let mut words: Vec<String> = Vec::new();
+    for (value, synonyms) in values {
+        for word in std::iter::once(value).chain(synonyms) {
+            canonical.insert(word.to_lowercase(), value.clone());
+            words.push(word.clone());
+        }
+    }
+    words.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+    let alternatives: Vec<String> = words
+        .iter()
+        .map(|w| {
+            let escaped = regex::escape(w);
+            // Word boundaries only make sense around ASCII words; CJK text has no spaces.
+            if w.is_ascii() { format!(r"\b{escaped}\b") } else { escaped }
+        })
+        .collect();
+    let pattern = Regex::new(&format!("(?i){}", alternatives.join("|"))).expect("escaped lookup words");
+    Finder::Lookup { pattern, canonical }
+}

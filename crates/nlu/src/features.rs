@@ -1,0 +1,127 @@
+//! TF-IDF vectors over character n-grams (2–4) and words. Characters make it work without
+//! whitespace (Chinese) and forgive typos; words add exact-term evidence.
+
+use std::collections::HashMap;
+
+/// A sparse, L2-normalised feature vector, sorted by feature id.
+pub type Vector = Vec<(u32, f32)>;
+
+/// Feature vocabulary and inverse document frequencies, fitted on training texts.
+#[derive(Debug, Clone, Default)]
+pub struct Featurizer {
+    ids: HashMap<String, u32>,
+    idf: Vec<f32>,
+}
+
+fn normalise(text: &str) -> String {
+    let lower = text.to_lowercase();
+    let mut out = String::with_capacity(lower.len() + 2);
+    out.push(' ');
+    let mut space = true;
+    for c in lower.chars() {
+        let c = if c.is_alphanumeric() || c == '<' || c == '>' || c == '_' { c } else { ' ' };
+        if c == ' ' {
+            if !space {
+                out.push(' ');
+            }
+            space = true;
+        } else {
+            out.push(c);
+            space = false;
+        }
+    }
+    if !space {
+        out.push(' ');
+    }
+    out
+}
+
+/// The raw terms of a text: `w:` words (CJK characters count as words) and `c:` n-grams.
+fn terms(text: &str) -> Vec<String> {
+    let norm = normalise(text);
+    let chars: Vec<char> = norm.chars().collect();
+    let mut out = Vec::new();
+    for word in norm.split_whitespace() {
+        if word.chars().any(is_cjk) {
+            out.extend(word.chars().map(|c| format!("w:{c}")));
+        } else {
+            out.push(format!("w:{word}"));
+        }
+    }
+    for n in 2..=4 {
+        for window in chars.windows(n) {
+            if window.iter().all(|c| *c == ' ') {
+                continue;
+            }
+            out.push(format!("c:{}", window.iter().collect::<String>()));
+        }
+    }
+    out
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF)
+}
+
+impl Featurizer {
+    pub fn fit(texts: &[String]) -> Self {
+        let mut ids = HashMap::new();
+        let mut df: Vec<f32> = Vec::new();
+        for text in texts {
+            let mut seen: Vec<u32> = terms(text)
+                .into_iter()
+                .map(|t| {
+                    let next = ids.len() as u32;
+                    *ids.entry(t).or_insert(next)
+                })
+                .collect();
+            seen.sort_unstable();
+            seen.dedup();
+            for id in seen {
+                if id as usize >= df.len() {
+                    df.resize(id as usize + 1, 0.0);
+                }
+                df[id as usize] += 1.0;
+            }
+        }
+        let n = texts.len().max(1) as f32;
+        let idf = df.iter().map(|&d| ((1.0 + n) / (1.0 + d)).ln() + 1.0).collect();
+        Self { ids, idf }
+    }
+
+    /// The text's vector (sublinear term frequency × idf, L2-normalised). Unknown terms are dropped.
+    pub fn transform(&self, text: &str) -> Vector {
+        let mut counts: HashMap<u32, f32> = HashMap::new();
+        for term in terms(text) {
+            if let Some(&id) = self.ids.get(&term) {
+                *counts.entry(id).or_default() += 1.0;
+            }
+        }
+        let mut vector: Vector = counts.into_iter().map(|(id, tf)| (id, (1.0 + tf.ln()) * self.idf[id as usize])).collect();
+        let norm = vector.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            for entry in &mut vector {
+                entry.1 /= norm;
+            }
+        }
+        vector.sort_unstable_by_key(|e| e.0);
+        vector
+    }
+}
+
+/// Cosine similarity of two normalised sparse vectors.
+pub fn cosine(a: &Vector, b: &Vector) -> f32 {
+    let (mut i, mut j, mut sum) = (0, 0, 0.0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                sum += a[i].1 * b[j].1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    sum
+}

@@ -1,0 +1,103 @@
+//! The trained recognizer: intent by nearest examples, plus entities.
+
+use chrono::NaiveDate;
+use regex::Regex;
+use serde::Serialize;
+
+use crate::domain::NluDomain;
+use crate::entities::{Entity, EntityExtractor};
+use crate::features::{Featurizer, Vector, cosine};
+
+/// The intent name given to utterances the domain does not cover.
+pub const OUT_OF_SCOPE: &str = "out_of_scope";
+
+/// Longest utterance the recognizer reads, in characters; the rest is ignored (but the caller
+/// keeps the whole text).
+const MAX_CHARS: usize = 2000;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IntentScore {
+    pub name: String,
+    pub confidence: f32,
+}
+
+/// What [`Parser::parse`] found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParseResult {
+    pub text: String,
+    pub intent: IntentScore,
+    /// Every intent, best first.
+    pub ranking: Vec<IntentScore>,
+    pub entities: Vec<Entity>,
+}
+
+/// A recognizer trained on a domain's examples.
+pub struct Parser {
+    featurizer: Featurizer,
+    examples: Vec<(usize, Vector)>,
+    intents: Vec<String>,
+    patterns: Vec<(usize, Regex)>,
+    extractor: EntityExtractor,
+    oos_threshold: f32,
+    today: Option<NaiveDate>,
+}
+
+impl Parser {
+    /// Trains on the domain's examples (entity values masked).
+    pub fn train(domain: &NluDomain) -> Self {
+        let extractor = EntityExtractor::new(domain);
+        let today = NaiveDate::from_ymd_opt(2000, 1, 1).expect("date");
+        let intents: Vec<String> = domain.intents.keys().cloned().collect();
+        let mut texts = Vec::new();
+        let mut labels = Vec::new();
+        for (index, (_, def)) in domain.intents.iter().enumerate() {
+            for example in &def.examples {
+                let entities = extractor.extract(example, today);
+                texts.push(extractor.mask(example, &entities));
+                labels.push(index);
+            }
+        }
+        let featurizer = Featurizer::fit(&texts);
+        let examples = labels.into_iter().zip(texts.iter().map(|t| featurizer.transform(t))).collect();
+        let patterns = domain
+            .intents
+            .values()
+            .enumerate()
+            .flat_map(|(index, def)| def.patterns.iter().map(move |p| (index, Regex::new(p).expect("validated when loaded"))))
+            .collect();
+        Self { featurizer, examples, intents, patterns, extractor, oos_threshold: domain.oos_threshold, today: None }
+    }
+
+    /// Fixes "today" for relative dates (tests, replays); otherwise the local date is used.
+    pub fn with_today(mut self, today: NaiveDate) -> Self {
+        self.today = Some(today);
+        self
+    }
+
+    pub fn intents(&self) -> &[String] {
+        &self.intents
+    }
+
+    pub fn parse(&self, text: &str) -> ParseResult {
+        let today = self.today.unwrap_or_else(|| chrono::Local::now().date_naive());
+        let read: String = text.chars().take(MAX_CHARS).collect();
+        let entities = self.extractor.extract(&read, today);
+        let mut scores = vec![0.0f32; self.intents.len()];
+        if let Some((index, _)) = self.patterns.iter().find(|(_, p)| p.is_match(&read)) {
+            scores[*index] = 1.0;
+        } else {
+            let vector = self.featurizer.transform(&self.extractor.mask(&read, &entities));
+            for (label, example) in &self.examples {
+                scores[*label] = scores[*label].max(cosine(&vector, example));
+            }
+        }
+        let mut ranking: Vec<IntentScore> =
+            self.intents.iter().zip(&scores).map(|(name, &confidence)| IntentScore { name: name.clone(), confidence }).collect();
+        ranking.sort_by(|a, b| b.confidence.total_cmp(&a.confidence).then(a.name.cmp(&b.name)));
+        let intent = match ranking.first() {
+            Some(best) if best.confidence >= self.oos_threshold => best.clone(),
+            best => IntentScore { name: OUT_OF_SCOPE.into(), confidence: 1.0 - best.map_or(0.0, |b| b.confidence) },
+        };
+        ParseResult { text: text.to_string(), intent, ranking, entities }
+    }
+}
