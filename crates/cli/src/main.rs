@@ -15,6 +15,9 @@ use clap::{Parser, Subcommand};
         Model commands work on Hugging Face style model directories (config.json, model.safetensors, \
         tokenizer.json or vocab.json + merges.txt), so real GPT-2, DistilGPT-2 and DialoGPT checkpoints load unchanged.",
     after_help = "Examples:\n  \
+        deskbot chat\n  \
+        deskbot replay tests/dialogues\n  \
+        deskbot parse 'refund $40 for order 12345'\n  \
         deskbot generate --model crates/gpt2/tests/fixtures/tiny-gpt2 --prompt 'Where is' --greedy\n  \
         deskbot logits --model crates/gpt2/tests/fixtures/tiny-gpt2 --ids 1,2,3\n  \
         deskbot bench gpt2 --preset gpt2 --backend cpu"
@@ -26,6 +29,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Talk to the bot in the terminal (/state, /explain, /reset, /quit)
+    Chat(commands::chat::Args),
+    /// Run scripted dialogues (RON) and report which pass; exits 1 if any fails
+    Replay(commands::replay::Args),
+    /// Show what the NLU understands in a text: intent, ranking, entities
+    Parse(commands::parse::Args),
     /// Continue a prompt with a GPT-2 model (greedy, sampling or beam search)
     Generate(commands::generate::Args),
     /// Print the model's logits at every position of a text or id sequence, as JSON
@@ -39,12 +48,15 @@ fn main() -> ExitCode {
     quiet_mesa_runtime_dir();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Generate(args) => commands::generate::run(args),
-        Command::Logits(args) => commands::logits::run(args),
-        Command::Bench(bench) => commands::bench::run(bench),
+        Command::Chat(args) => commands::chat::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Replay(args) => commands::replay::run(args),
+        Command::Parse(args) => commands::parse::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Generate(args) => commands::generate::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Logits(args) => commands::logits::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Bench(bench) => commands::bench::run(bench).map(|()| ExitCode::SUCCESS),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE

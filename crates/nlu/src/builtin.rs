@@ -58,11 +58,11 @@ fn re(pattern: &str) -> Regex {
 const NUM: &str = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)";
 
 static MONEY_PREFIX: LazyLock<Regex> =
-    LazyLock::new(|| re(&format!(r"(?i)(\$|US\$|€|£|¥|￥|\b(?:usd|eur|gbp|cny|rmb|jpy)\s?){NUM}\s?([km])?\b")));
+    LazyLock::new(|| re(&format!(r"(?i)(\$|US\$|€|£|¥|￥|\b(?:usd|eur|gbp|cny|rmb|jpy)\s?){NUM}(?:\s?([km]))?\b")));
 static MONEY_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
-    re(&format!(r"(?i)\b{NUM}\s?([km])?\s?(usd|dollars?|bucks|eur|euros?|gbp|pounds?|cny|rmb|yuan|jpy|yen)\b|{NUM}\s?([km])?\s?(元|块|美元|欧元)"))
+    re(&format!(r"(?i)\b{NUM}(?:\s?([km]))?\s?(usd|dollars?|bucks|eur|euros?|gbp|pounds?|cny|rmb|yuan|jpy|yen)\b|{NUM}(?:\s?([km]))?\s?(元|块|美元|欧元)"))
 });
-static NUMBER: LazyLock<Regex> = LazyLock::new(|| re(&format!(r"(?i)(?:^|[^\w.,]){NUM}([km])?(?:$|[^\w]|\b)")));
+static NUMBER: LazyLock<Regex> = LazyLock::new(|| re(&format!(r"(?i)(?:^|[^0-9A-Za-z_.,-]){NUM}([km])?(?-u:\b)")));
 static NUMBER_WORD: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(zero|one|two|three|four|five|six|seven|eight|nine|ten)\b"));
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| re(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"));
 static PHONE: LazyLock<Regex> = LazyLock::new(|| re(r"\+?\d[\d\s().-]{6,}\d"));

@@ -1,6 +1,9 @@
 pub mod bench;
+pub mod chat;
 pub mod generate;
 pub mod logits;
+pub mod parse;
+pub mod replay;
 
 use std::path::Path;
 
@@ -27,5 +30,28 @@ pub fn print_line(text: &str) -> anyhow::Result<()> {
     match writeln!(std::io::stdout().lock(), "{text}") {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => Ok(other?),
+    }
+}
+
+/// Where the bot's domain comes from, shared by chat, replay and parse.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DomainArgs {
+    /// Domain directory with nlu.ron and flows.ron (default: the bundled domain)
+    #[arg(long)]
+    pub domain: Option<std::path::PathBuf>,
+    /// Template file or directory (default: DOMAIN/../templates)
+    #[arg(long)]
+    pub templates: Option<std::path::PathBuf>,
+}
+
+impl DomainArgs {
+    pub fn load(&self) -> anyhow::Result<deskbot::Domain> {
+        Ok(match &self.domain {
+            None => deskbot::Domain::bundled()?,
+            Some(dir) => {
+                let templates = self.templates.clone().unwrap_or_else(|| dir.join("../templates"));
+                deskbot::Domain::load(dir, &templates)?
+            }
+        })
     }
 }

@@ -1,0 +1,98 @@
+//! `deskbot chat`: the bot in a terminal.
+
+use std::path::PathBuf;
+
+use deskbot::{Bot, Conversation, ModelHooks, TurnResult};
+use rustyline::DefaultEditor;
+use rustyline::error::ReadlineError;
+
+use super::{BackendArg, DomainArgs};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    domain: DomainArgs,
+    /// Seed for choosing among reply variations (same seed, same replies)
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// After each reply, show the intent, confidence and which text filled which slot
+    #[arg(long)]
+    explain: bool,
+    /// Channel for per-channel reply variations (e.g. sms)
+    #[arg(long)]
+    channel: Option<String>,
+    /// A GPT-2 model directory: rank reply variations by the model's score
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// With --model, also rephrase replies (used only when every value is kept)
+    #[arg(long, requires = "model")]
+    rephrase: bool,
+    #[command(flatten)]
+    backend: BackendArg,
+}
+
+const HELP: &str = "Commands: /state (dialogue state as JSON), /explain (last turn), /reset, /quit";
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let mut bot = Bot::new(args.domain.load()?)?;
+    bot.channel = args.channel.clone();
+    if let Some(dir) = &args.model {
+        bot = bot.with_model(ModelHooks::load(dir, args.backend.backend, args.rephrase)?);
+    }
+    let mut conversation = Conversation::new("terminal").with_seed(args.seed);
+    let mut last: Option<TurnResult> = None;
+    let mut editor = DefaultEditor::new()?;
+    println!("deskbot — approvals and customer service. Type a message; {HELP}.");
+    loop {
+        let line = match editor.readline("you> ") {
+            Ok(line) => line,
+            Err(ReadlineError::Interrupted | ReadlineError::Eof) => break,
+            Err(error) => return Err(error.into()),
+        };
+        let _ = editor.add_history_entry(line.as_str());
+        match line.trim() {
+            "/quit" | "/exit" => break,
+            "/help" => println!("{HELP}"),
+            "/state" => println!("{}", serde_json::to_string_pretty(&conversation.state)?),
+            "/reset" => {
+                conversation = Conversation::new("terminal").with_seed(args.seed);
+                println!("(conversation reset)");
+            }
+            "/explain" => match &last {
+                Some(turn) => println!("{}", explain(turn)),
+                None => println!("(nothing to explain yet)"),
+            },
+            _ => {
+                let turn = bot.respond(&mut conversation, &line);
+                for reply in &turn.replies {
+                    println!("bot> {}", reply.text);
+                }
+                if conversation.state.handed_off.is_some() && turn.replies.is_empty() {
+                    println!("(a human agent has this conversation now; /reset to start over)");
+                }
+                if args.explain {
+                    println!("{}", explain(&turn));
+                }
+                last = Some(turn);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn explain(turn: &TurnResult) -> String {
+    let mut lines = vec![format!("  intent: {} ({:.2})", turn.parse.intent.name, turn.parse.intent.confidence)];
+    for e in &turn.parse.entities {
+        lines.push(format!("  entity {} = {:?} at {}..{} → {}", e.entity, e.value, e.start, e.end, e.normalized));
+    }
+    for (slot, (text, source)) in &turn.outcome.filled {
+        lines.push(format!("  slot {slot} ← {text:?} (from {source})"));
+    }
+    for action in &turn.outcome.actions {
+        lines.push(format!("  action {action}"));
+    }
+    for (action, error) in &turn.outcome.failed_actions {
+        lines.push(format!("  action {action} FAILED: {error}"));
+    }
+    lines.join("\n")
+}

@@ -1,0 +1,105 @@
+//! The bundled domain's actions, against built-in demo data. A real deployment replaces them
+//! (the server issue adds HTTP webhooks); they are deterministic so that replays can assert on them.
+//!
+//! Demo data: order numbers ending in 0–2 are processing, 3–5 shipped, 6–8 out for delivery,
+//! 9 delivered; order 99999 simulates an order service outage (the action fails).
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, NaiveDate};
+use dst::ActionRunner;
+use serde_json::{Value, json};
+
+/// Actions and slot rules of the bundled domain.
+#[derive(Debug, Clone)]
+pub struct BuiltinActions {
+    pub today: NaiveDate,
+}
+
+type Slots = BTreeMap<String, Value>;
+
+fn text(slots: &Slots, name: &str) -> String {
+    slots.get(name).and_then(Value::as_str).unwrap_or_default().to_string()
+}
+
+/// A stable 4-digit number derived from the slots, for reference numbers.
+fn reference(prefix: &str, slots: &Slots) -> Value {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in serde_json::to_string(slots).expect("slots serialize").bytes() {
+        hash = (hash ^ byte as u64).wrapping_mul(0x0100_0000_01b3);
+    }
+    json!(format!("{prefix}-{:04}", hash % 10_000))
+}
+
+impl ActionRunner for BuiltinActions {
+    fn run(&mut self, action: &str, _flow: &str, slots: &Slots) -> Result<Slots, String> {
+        let mut out = Slots::new();
+        match action {
+            "lookup_order" => {
+                let id = text(slots, "order_id");
+                if id.ends_with("99999") {
+                    return Err("order service unavailable".into());
+                }
+                let digit = id.chars().last().and_then(|c| c.to_digit(10)).unwrap_or(0);
+                let status = match digit {
+                    0..=2 => "being processed",
+                    3..=5 => "shipped",
+                    6..=8 => "out for delivery",
+                    _ => "delivered",
+                };
+                let eta = if digit == 9 { self.today } else { self.today + Duration::days(digit as i64 % 5 + 1) };
+                out.insert("status".into(), json!(status));
+                out.insert("eta".into(), json!(eta.format("%Y-%m-%d").to_string()));
+            }
+            "create_refund" => {
+                out.insert("reference".into(), reference("RF", slots));
+            }
+            "escalate_complaint" | "log_complaint" => {
+                out.insert("case_id".into(), reference("CS", slots));
+            }
+            "submit_contract" => {
+                out.insert("reference".into(), reference("CTR", slots));
+            }
+            "submit_expense" => {
+                out.insert("reference".into(), reference("EXP", slots));
+            }
+            "submit_leave" => {
+                out.insert("reference".into(), reference("LV", slots));
+            }
+            "list_pending" => {
+                out.insert("count".into(), json!(3));
+                out.insert(
+                    "pending".into(),
+                    json!("APR-1001 (contract C-2024-001 with Acme Corp, $12,000.00), EXP-2002 (travel, $340.00), LV-3003 (5 days annual leave)"),
+                );
+            }
+            "request_status" => {
+                let id = text(slots, "request_id").to_uppercase();
+                let state = match id.as_str() {
+                    "APR-1001" => "waiting for Jane Smith's approval",
+                    "EXP-2002" | "LV-3003" => "pending",
+                    _ if id.ends_with('0') => "rejected",
+                    _ => "approved",
+                };
+                out.insert("request_state".into(), json!(state));
+            }
+            "change_address" | "record_feedback" | "approve_request" | "reject_request" => {}
+            other => return Err(format!("no handler for action `{other}`")),
+        }
+        Ok(out)
+    }
+
+    fn check(&mut self, rule: &str, _slot: &str, value: &Value) -> Result<(), String> {
+        match rule {
+            "future_date" => {
+                let date = value.as_str().and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok());
+                match date {
+                    Some(d) if d >= self.today => Ok(()),
+                    Some(_) => Err("that date is in the past".into()),
+                    None => Err("that is not a date".into()),
+                }
+            }
+            other => Err(format!("unknown rule `{other}`")),
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! [`Bot::respond`]: understand the utterance, update the dialogue state, render the replies.
+
+use chrono::NaiveDate;
+use dst::{DialogueState, HandoffSummary, Output, TurnEntity, TurnOutcome, Tracker, UserTurn};
+use nlu::{ParseResult, Parser};
+use serde::Serialize;
+use serde_json::json;
+use templates::{Ranker, Rephraser};
+
+use crate::actions::BuiltinActions;
+use crate::domain::{Domain, Error};
+use crate::model::ModelHooks;
+
+/// One conversation: its id, dialogue state, transcript and reply seed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Conversation {
+    pub id: String,
+    pub state: DialogueState,
+    /// (user text, bot text) per turn, for context when ranking or rephrasing replies.
+    pub transcript: Vec<(String, String)>,
+    /// Chooses among reply variations; the same seed gives the same replies.
+    pub seed: u64,
+}
+
+impl Conversation {
+    pub fn new(id: impl Into<String>) -> Self {
+        Self { id: id.into(), state: DialogueState::default(), transcript: Vec::new(), seed: 0 }
+    }
+
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+}
+
+/// One rendered reply.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reply {
+    pub text: String,
+    /// The template response it came from.
+    pub response: String,
+    pub variation: usize,
+    pub rephrased: bool,
+}
+
+/// Everything about one turn: what was understood, what the state tracker did, the replies.
+#[derive(Debug, Clone, Serialize)]
+pub struct TurnResult {
+    pub replies: Vec<Reply>,
+    pub parse: ParseResult,
+    pub outcome: TurnOutcome,
+    pub handoff: Option<HandoffSummary>,
+    /// Replies that could not be rendered (the user got a generic apology instead).
+    pub errors: Vec<String>,
+}
+
+impl TurnResult {
+    /// All replies' text, one per line.
+    pub fn text(&self) -> String {
+        self.replies.iter().map(|r| r.text.as_str()).collect::<Vec<_>>().join("\n")
+    }
+}
+
+/// A bot over one domain.
+pub struct Bot {
+    pub domain: Domain,
+    parser: Parser,
+    tracker: Tracker,
+    model: Option<ModelHooks>,
+    today: Option<NaiveDate>,
+    /// Channel for per-channel template variations (`sms`, `web`, ...).
+    pub channel: Option<String>,
+}
+
+impl Bot {
+    pub fn new(domain: Domain) -> Result<Self, Error> {
+        let parser = Parser::train(&domain.nlu);
+        let tracker = Tracker::new(domain.flows.clone());
+        Ok(Self { domain, parser, tracker, model: None, today: None, channel: None })
+    }
+
+    /// Fixes "today" (relative dates, date rules, demo data) — for replays and tests.
+    pub fn with_today(mut self, today: NaiveDate) -> Self {
+        self.parser = self.parser.with_today(today);
+        self.today = Some(today);
+        self
+    }
+
+    /// Ranks reply variations (and optionally rephrases replies) with a GPT-2.
+    pub fn with_model(mut self, hooks: ModelHooks) -> Self {
+        self.model = Some(hooks);
+        self
+    }
+
+    pub fn parser(&self) -> &Parser {
+        &self.parser
+    }
+
+    pub fn respond(&self, conversation: &mut Conversation, utterance: &str) -> TurnResult {
+        let today = self.today.unwrap_or_else(|| chrono::Local::now().date_naive());
+        let parse = self.parser.parse(utterance);
+        let turn = UserTurn {
+            text: utterance.to_string(),
+            intent: parse.intent.name.clone(),
+            confidence: parse.intent.confidence,
+            entities: parse
+                .entities
+                .iter()
+                .map(|e| TurnEntity { entity: e.entity.clone(), value: e.value.clone(), normalized: e.normalized.clone() })
+                .collect(),
+        };
+        let mut actions = BuiltinActions { today };
+        let outcome = self.tracker.handle(&mut conversation.state, &turn, &mut actions);
+        let context = self.context(conversation, utterance);
+        let ranker = self.model.as_ref().map(|m| m as &dyn Ranker);
+        let rephraser = self.model.as_ref().filter(|m| m.rephrase).map(|m| m as &dyn Rephraser);
+        let mut replies = Vec::new();
+        let mut errors = Vec::new();
+        let mut handoff = None;
+        for (i, output) in outcome.outputs.iter().enumerate() {
+            let (response, slots) = match output {
+                Output::Say { response, slots } => (response.clone(), slots.clone()),
+                Output::Handoff(summary) => {
+                    handoff = Some(summary.clone());
+                    ("handoff".to_string(), [("reason".to_string(), json!(summary.reason))].into())
+                }
+            };
+            let seed = conversation.seed ^ ((conversation.transcript.len() as u64) << 8 | i as u64);
+            match self.domain.templates.render(&response, &slots, self.channel.as_deref(), seed, &context, ranker, rephraser) {
+                Ok(rendered) => replies.push(Reply {
+                    text: rendered.text,
+                    response: rendered.response,
+                    variation: rendered.variation,
+                    rephrased: rendered.rephrased,
+                }),
+                Err(error) => {
+                    errors.push(error.to_string());
+                    replies.push(Reply {
+                        text: "Sorry, I couldn't put that reply together.".into(),
+                        response,
+                        variation: 0,
+                        rephrased: false,
+                    });
+                }
+            }
+        }
+        let bot_text = replies.iter().map(|r| r.text.as_str()).collect::<Vec<_>>().join("\n");
+        conversation.transcript.push((utterance.to_string(), bot_text));
+        TurnResult { replies, parse, outcome, handoff, errors }
+    }
+
+    /// The last few turns as dialogue text, ending with the bot's turn to speak.
+    fn context(&self, conversation: &Conversation, utterance: &str) -> String {
+        let mut context = String::new();
+        let start = conversation.transcript.len().saturating_sub(3);
+        for (user, bot) in &conversation.transcript[start..conversation.transcript.len().saturating_sub(1)] {
+            context.push_str(&format!("User: {user}\nBot: {bot}\n"));
+        }
+        let utterance: String = utterance.chars().take(500).collect();
+        context.push_str(&format!("User: {utterance}\nBot:"));
+        context
+    }
+}

@@ -1,0 +1,28 @@
+//! The deskbot engine: NLU, dialogue state and templates wired together.
+//!
+//! ```no_run
+//! use deskbot::{Bot, Conversation, Domain};
+//! let bot = Bot::new(Domain::bundled()?)?;
+//! let mut conversation = Conversation::new("demo");
+//! for reply in bot.respond(&mut conversation, "where is my order 12345?").replies {
+//!     println!("{}", reply.text);
+//! }
+//! # Ok::<(), deskbot::Error>(())
+//! ```
+//!
+//! - [`Domain`]: the bundled domain (compiled in from `intents/` and `templates/`) or one
+//!   loaded from disk; cross-checked so that every response a flow uses has a template.
+//! - [`Bot::respond`]: one user utterance in, the replies out; the conversation's state is
+//!   updated. [`Bot::with_model`] adds GPT-2 reply ranking and guarded rephrasing.
+//! - [`replay`]: scripted dialogues with expectations (conversation tests).
+
+mod actions;
+mod domain;
+mod engine;
+mod model;
+pub mod replay;
+
+pub use actions::BuiltinActions;
+pub use domain::{Domain, Error};
+pub use engine::{Bot, Conversation, Reply, TurnResult};
+pub use model::ModelHooks;

@@ -1,0 +1,60 @@
+//! GPT-2 in the reply path: ranking template variations by the model's log-probability given
+//! the conversation (best-response search), and optional rephrasing, used only when it keeps
+//! every slot value (the guard lives in `templates`).
+
+use std::path::Path;
+
+use gpt2::{Backend, GenerationConfig, Gpt2, Sampler};
+use templates::{Ranker, Rephraser};
+
+/// A loaded GPT-2 serving as the templates' ranker and rephraser.
+pub struct ModelHooks {
+    pub model: Gpt2,
+    /// Whether replies are also rephrased (ranking is always on).
+    pub rephrase: bool,
+}
+
+impl ModelHooks {
+    pub fn load(dir: &Path, backend: Backend, rephrase: bool) -> Result<Self, gpt2::Error> {
+        let device = backend.device()?.device;
+        Ok(Self { model: Gpt2::load(dir, &device)?, rephrase })
+    }
+
+    /// The context, cut from the front to leave room for a reply within the model's window.
+    fn context_ids(&self, context: &str, room: usize) -> Option<Vec<u32>> {
+        let ids = self.model.tokenizer.encode(context).ok()?;
+        let keep = self.model.config.n_positions.saturating_sub(room);
+        Some(ids[ids.len().saturating_sub(keep)..].to_vec())
+    }
+}
+
+impl Ranker for ModelHooks {
+    fn rank(&self, context: &str, candidates: &[String]) -> Vec<f64> {
+        let encoded: Option<Vec<Vec<u32>>> = candidates.iter().map(|c| self.model.tokenizer.encode(&format!(" {c}")).ok()).collect();
+        let longest = encoded.as_ref().map_or(0, |e| e.iter().map(Vec::len).max().unwrap_or(0));
+        match (encoded, self.context_ids(context, longest + 1)) {
+            (Some(candidates), Some(context)) => match self.model.score_ids(&context, &candidates) {
+                Ok(scores) => scores.iter().map(|s| s.mean()).collect(),
+                Err(_) => vec![0.0; candidates.len()],
+            },
+            _ => vec![0.0; candidates.len()],
+        }
+    }
+}
+
+impl Rephraser for ModelHooks {
+    fn rephrase(&self, context: &str, reply: &str, seed: u64) -> Option<String> {
+        let config = GenerationConfig {
+            max_new_tokens: 48,
+            sampler: Sampler { temperature: 0.7, top_k: 40, ..Sampler::default() },
+            stop: vec!["\n".into()],
+            seed,
+            ..GenerationConfig::default()
+        };
+        let prompt = self.context_ids(&format!("{context} {reply}\nBot (rephrased):"), config.max_new_tokens + 1)?;
+        let text = self.model.generate_ids(&prompt, &config).ok()?.text;
+        let text = text.trim();
+        (!text.is_empty()).then(|| text.to_string())
+    }
+}
+
