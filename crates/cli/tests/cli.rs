@@ -1,0 +1,81 @@
+//! The `deskbot` binary as a user runs it.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn deskbot(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_deskbot"))
+        .args(args)
+        .current_dir(repo())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("deskbot runs");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn replay_passes_on_the_bundled_dialogues_and_fails_with_exit_1() {
+    let out = deskbot(&["replay", "tests/dialogues"], "");
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stdout).contains(" passed, 0 failed"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("wrong.ron");
+    std::fs::write(&script, r#"Dialogue(name: "wrong", turns: [(user: "hello", intent: Some("goodbye"))])"#).unwrap();
+    let out = deskbot(&["replay", script.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("FAIL wrong") && stdout.contains("expected: goodbye") && stdout.contains("actual:   greet"), "{stdout}");
+
+    std::fs::write(&script, r#"Dialogue(name: "typo", turns: [(user: "hello", intent: Some("greeet"))])"#).unwrap();
+    let out = deskbot(&["replay", script.to_str().unwrap(), "--json"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("unknown intent `greeet`"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn chat_reads_stdin_and_answers_commands() {
+    let out = deskbot(&["chat", "--explain"], "hello\nwhere is order 12345\n/state\n/explain\n/reset\n/quit\n");
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("bot> Order 12345 is shipped"), "{stdout}");
+    assert!(stdout.contains("\"turns\"") && stdout.contains("slot order_id ← \"12345\""), "{stdout}");
+    assert!(stdout.contains("(conversation reset)"));
+}
+
+#[test]
+fn parse_prints_json_for_chinese_text() {
+    let out = deskbot(&["parse", "我想查询订单 12345", "--json"], "");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["intent"]["name"], "order_status");
+    assert_eq!(json["entities"][0]["entity"], "order_id");
+    assert_eq!((json["entities"][0]["start"].as_u64(), json["entities"][0]["end"].as_u64()), (Some(7), Some(12)));
+}
+
+#[test]
+fn generate_matches_the_reference_greedy_continuation() {
+    let model = repo().join("crates/gpt2/tests/fixtures/tiny-gpt2");
+    let reference: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(model.join("reference.json")).unwrap()).unwrap();
+    let out = deskbot(
+        &["generate", "--model", model.to_str().unwrap(), "--prompt", "Where is my", "--greedy", "--max-new-tokens", "20", "--json", "--backend", "cpu"],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["ids"], reference["greedy"][0]["ids"]);
+    let out = deskbot(&["generate", "--model", "/no/such/model", "--prompt", "hi"], "");
+    assert!(!out.status.success() && text(&out.stderr).contains("/no/such/model"));
+}
