@@ -16,6 +16,22 @@ use super::BackendArg;
 pub enum Bench {
     /// Prefill and decode speed of a random-weight GPT-2
     Gpt2(Gpt2Args),
+    /// Replay speed of scripted dialogues (turns/s) and time to first reply
+    Replay(ReplayArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ReplayArgs {
+    /// Dialogue files or directories
+    #[arg(default_value = "tests/dialogues")]
+    paths: Vec<std::path::PathBuf>,
+    /// How many times to replay the whole set
+    #[arg(long, default_value_t = 20)]
+    rounds: usize,
+    #[command(flatten)]
+    domain: super::DomainArgs,
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -42,7 +58,46 @@ pub struct Gpt2Args {
 pub fn run(bench: Bench) -> anyhow::Result<()> {
     match bench {
         Bench::Gpt2(args) => gpt2(args),
+        Bench::Replay(args) => replay(args),
     }
+}
+
+fn replay(args: ReplayArgs) -> anyhow::Result<()> {
+    use deskbot::{Bot, Conversation, replay};
+    let start = Instant::now();
+    let bot = Bot::new(args.domain.load()?)?;
+    bot.respond(&mut Conversation::new("first"), "hello");
+    let first_reply = start.elapsed();
+    let scripts = super::replay::scripts(&args.paths)?
+        .into_iter()
+        .map(|p| replay::load(&p).map(|s| (p, s)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let bar = ProgressBar::new(args.rounds as u64)
+        .with_style(ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} rounds {eta}").expect("template"))
+        .with_message("replaying");
+    let (mut turns, mut failed) = (0, 0);
+    let start = Instant::now();
+    for _ in 0..args.rounds {
+        for (path, script) in &scripts {
+            let report = replay::run(Bot::new(bot.domain.clone())?, path, script)?;
+            turns += report.turns;
+            failed += usize::from(!report.passed());
+        }
+        bar.inc(1);
+    }
+    let elapsed = start.elapsed();
+    bar.finish_and_clear();
+    let turns_per_s = turns as f64 / elapsed.as_secs_f64();
+    if args.json {
+        println!("{}", serde_json::json!({"dialogues": scripts.len(), "rounds": args.rounds, "turns": turns, "failed": failed,
+            "turns_per_s": turns_per_s, "first_reply_ms": first_reply.as_secs_f64() * 1e3}));
+    } else {
+        println!("{} dialogues x {} rounds = {turns} turns ({failed} failed dialogue runs)", scripts.len(), args.rounds);
+        println!("{:<24}{:>12}", "turns/s", format!("{turns_per_s:.0}"));
+        println!("{:<24}{:>12}", "time to first reply ms", format!("{:.1}", first_reply.as_secs_f64() * 1e3));
+        println!("(each dialogue run includes building its bot: NLU training on the domain's examples)");
+    }
+    Ok(())
 }
 
 fn gpt2(args: Gpt2Args) -> anyhow::Result<()> {

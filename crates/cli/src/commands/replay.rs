@@ -20,7 +20,7 @@ pub struct Args {
     json: bool,
 }
 
-fn scripts(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+pub fn scripts(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
