@@ -1,6 +1,7 @@
 //! GPT-2 in the reply path: ranking template variations by the model's log-probability given
-//! the conversation (best-response search), and optional rephrasing, used only when it keeps
-//! every slot value (the guard lives in `templates`).
+//! the conversation (best-response search), and optional rephrasing. A rewording is offered only
+//! if it is clean text the model itself finds at least as likely as the template's reply; the
+//! `templates` crate then also requires it to keep every slot value exactly.
 
 use std::path::Path;
 
@@ -53,8 +54,12 @@ impl Rephraser for ModelHooks {
         };
         let prompt = self.context_ids(&format!("{context} {reply}\nBot (rephrased):"), config.max_new_tokens + 1)?;
         let text = self.model.generate_ids(&prompt, &config).ok()?.text;
-        let text = text.trim();
-        (!text.is_empty()).then(|| text.to_string())
+        let text = text.trim().to_string();
+        if text.is_empty() || text.contains(char::REPLACEMENT_CHARACTER) || text.chars().any(char::is_control) {
+            return None;
+        }
+        let scores = self.rank(context, &[reply.to_string(), text.clone()]);
+        (scores[1] >= scores[0]).then_some(text)
     }
 }
 
