@@ -5,7 +5,7 @@ use dst::{DialogueState, HandoffSummary, Output, TurnEntity, TurnOutcome, Tracke
 use nlu::{ParseResult, Parser};
 use serde::Serialize;
 use serde_json::json;
-use templates::{Ranker, Rephraser};
+use templates::{Ranker, RenderOptions, Rephraser};
 
 use crate::actions::BuiltinActions;
 use crate::domain::{Domain, Error};
@@ -126,7 +126,8 @@ impl Bot {
                 }
             };
             let seed = conversation.seed ^ ((conversation.transcript.len() as u64) << 8 | i as u64);
-            match self.domain.templates.render(&response, &slots, self.channel.as_deref(), seed, &context, ranker, rephraser) {
+            let options = RenderOptions { channel: self.channel.as_deref(), seed, context: &context, ranker, rephraser };
+            match self.domain.templates.render(&response, &slots, &options) {
                 Ok(rendered) => replies.push(Reply {
                     text: rendered.text,
                     response: rendered.response,

@@ -116,21 +116,19 @@ fn check_names(bot: &Bot, path: &Path, script: &Script) -> Result<(), Error> {
     let actions = flows.action_names();
     for (i, turn) in script.turns.iter().enumerate() {
         let err = |message: String| Err(Error::Script { path: path.into(), message: format!("turn {}: {message}", i + 1) });
-        if let Some(intent) = &turn.intent {
-            if intent != nlu::OUT_OF_SCOPE && !bot.parser().intents().contains(intent) {
+        if let Some(intent) = &turn.intent
+            && intent != nlu::OUT_OF_SCOPE && !bot.parser().intents().contains(intent) {
                 return err(format!("unknown intent `{intent}`"));
             }
-        }
         for slot in turn.slots.keys() {
             if !flows.slots.contains_key(slot) {
                 return err(format!("unknown slot `{slot}`"));
             }
         }
-        if let Some(flow) = &turn.flow {
-            if flow != "none" && !flows.flows.contains_key(flow) {
+        if let Some(flow) = &turn.flow
+            && flow != "none" && !flows.flows.contains_key(flow) {
                 return err(format!("unknown flow `{flow}`"));
             }
-        }
         for action in turn.actions.iter().flatten() {
             if !actions.contains(action) {
                 return err(format!("unknown action `{action}`"));
@@ -170,11 +168,10 @@ fn check(turn: &ScriptTurn, result: &TurnResult, conversation: &Conversation, nu
     let mut fail = |what: &str, expected: String, actual: String| {
         failures.push(Failure { turn: number, user: short.clone(), what: what.into(), expected, actual });
     };
-    if let Some(intent) = &turn.intent {
-        if &result.parse.intent.name != intent {
+    if let Some(intent) = &turn.intent
+        && &result.parse.intent.name != intent {
             fail("intent", intent.clone(), format!("{} ({:.2})", result.parse.intent.name, result.parse.intent.confidence));
         }
-    }
     for (slot, expected) in &turn.slots {
         let mut seen = Vec::new();
         if let Some((text, _)) = result.outcome.filled.get(slot) {
@@ -207,11 +204,10 @@ fn check(turn: &ScriptTurn, result: &TurnResult, conversation: &Conversation, nu
             fail("flow", flow.clone(), actual.into());
         }
     }
-    if let Some(actions) = &turn.actions {
-        if &result.outcome.actions != actions {
+    if let Some(actions) = &turn.actions
+        && &result.outcome.actions != actions {
             fail("actions", format!("{actions:?}"), format!("{:?}", result.outcome.actions));
         }
-    }
     if let Some(handoff) = turn.handoff {
         let actual = conversation.state.handed_off.is_some();
         if actual != handoff {

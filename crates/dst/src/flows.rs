@@ -213,11 +213,10 @@ impl FlowSet {
                     Op::JumpUnless(cond, _) => Some(cond_slot(cond)),
                     _ => None,
                 };
-                if let Some(slot) = slot {
-                    if !file.slots.contains_key(slot) {
+                if let Some(slot) = slot
+                    && !file.slots.contains_key(slot) {
                         return Err(invalid(format!("flow `{name}` uses slot `{slot}`, which `slots` does not declare")));
                     }
-                }
             }
             programs.insert(name.clone(), ops);
         }

@@ -251,8 +251,8 @@ impl Tracker {
                 Err(()) => invalid = true,
             }
         }
-        if free_text {
-            if let Some(slot) = frame.requested.clone() {
+        if free_text
+            && let Some(slot) = frame.requested.clone() {
                 let is_text = matches!(self.flows.slots[&slot].kind, SlotType::Text | SlotType::Enum(_));
                 if is_text && !used_slots.contains(&slot) && !frame.slots.contains_key(&slot) {
                     let text = turn.input.text.clone();
@@ -262,7 +262,6 @@ impl Tracker {
                     }
                 }
             }
-        }
         (changed, invalid)
     }
 

@@ -133,17 +133,16 @@ impl Gpt2Config {
                 return Err(format!("field `{name}` must be positive"));
             }
         }
-        if self.n_embd % self.n_head != 0 {
+        if !self.n_embd.is_multiple_of(self.n_head) {
             return Err(format!(
                 "field `n_embd` ({}) must be a multiple of `n_head` ({})",
                 self.n_embd, self.n_head
             ));
         }
-        if let Some(model_type) = self.extra.get("model_type").and_then(|v| v.as_str()) {
-            if model_type != "gpt2" {
+        if let Some(model_type) = self.extra.get("model_type").and_then(|v| v.as_str())
+            && model_type != "gpt2" {
                 return Err(format!("field `model_type` is {model_type:?}; only \"gpt2\" checkpoints load here"));
             }
-        }
         self.activation().map(|_| ())
     }
 

@@ -51,14 +51,13 @@ impl Gpt2 {
 
     /// Puts parts together, checking that the tokenizer's ids fit the model's vocabulary.
     pub fn new(config: Gpt2Config, model: Gpt2Model, tokenizer: Gpt2Tokenizer, device: Device) -> Result<Self> {
-        if let Some(max_id) = tokenizer.max_id() {
-            if max_id as usize >= config.vocab_size {
+        if let Some(max_id) = tokenizer.max_id()
+            && max_id as usize >= config.vocab_size {
                 return Err(Error::Tokenizer {
                     path: tokenizer.source().into(),
                     message: format!("has token id {max_id}, but config.json's vocab_size is {}", config.vocab_size),
                 });
             }
-        }
         Ok(Self { config, model, tokenizer, device })
     }
 

@@ -15,7 +15,7 @@
 //!
 //! - [`TemplateSet::load`] reads a file or a directory of `*.ron` files; errors name the file,
 //!   line and column, or the response and variation.
-//! - [`TemplateSet::render`] picks among the variations that apply (conditions hold, every
+//! - [`TemplateSet::render`] (with [`RenderOptions`]) picks among the variations that apply (conditions hold, every
 //!   placeholder has a value, channel matches) by seed, or by a [`Ranker`] (deskbot passes one
 //!   backed by GPT-2), then fills the placeholders. Slot values are data: text a user typed is
 //!   inserted as it is and never read as template syntax.
@@ -29,5 +29,5 @@ mod set;
 mod text;
 
 pub use format::{Format, format_value};
-pub use set::{Condition, Ranker, Rendered, Rephraser, Slots, TemplateError, TemplateSet, Variation, keeps_values};
+pub use set::{Condition, Ranker, RenderOptions, Rendered, Rephraser, Slots, TemplateError, TemplateSet, Variation, keeps_values};
 pub use text::{Piece, Template};

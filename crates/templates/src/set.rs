@@ -93,6 +93,19 @@ pub enum TemplateError {
     NoneApplies { response: String, needs: String },
 }
 
+/// How [`TemplateSet::render`] chooses and words a reply.
+#[derive(Clone, Copy, Default)]
+pub struct RenderOptions<'a> {
+    /// Prefer variations for this channel (`sms`, `web`, ...).
+    pub channel: Option<&'a str>,
+    /// Picks among the variations when there is no ranker.
+    pub seed: u64,
+    /// The conversation so far, for the ranker and the rephraser.
+    pub context: &'a str,
+    pub ranker: Option<&'a dyn Ranker>,
+    pub rephraser: Option<&'a dyn Rephraser>,
+}
+
 /// A rendered reply and where it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rendered {
@@ -195,16 +208,8 @@ impl TemplateSet {
     /// ones before unconditional ones), the `ranker`'s best
     /// given `context`, else the one `seed` picks. A `rephraser`'s rewording replaces the text
     /// only if it keeps every inserted value exactly.
-    pub fn render(
-        &self,
-        response: &str,
-        slots: &Slots,
-        channel: Option<&str>,
-        seed: u64,
-        context: &str,
-        ranker: Option<&dyn Ranker>,
-        rephraser: Option<&dyn Rephraser>,
-    ) -> Result<Rendered, TemplateError> {
+    pub fn render(&self, response: &str, slots: &Slots, options: &RenderOptions) -> Result<Rendered, TemplateError> {
+        let RenderOptions { channel, seed, context, ranker, rephraser } = *options;
         let (_, variations) = self.responses.get(response).ok_or_else(|| TemplateError::Unknown(response.into()))?;
         let applies = |v: &Variation| {
             v.when.iter().all(|c| c.holds(slots)) && v.template.slot_names().all(|name| slots.get(name).is_some_and(|x| !x.is_null()))

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use serde_json::json;
-use templates::{Ranker, Rephraser, Slots, TemplateError, TemplateSet};
+use templates::{Ranker, RenderOptions, Rephraser, Slots, TemplateError, TemplateSet};
 
 const FILE: &str = r#"
 Templates(responses: {
@@ -36,19 +36,19 @@ fn slots(value: serde_json::Value) -> Slots {
 fn conditions_channels_and_formatting() {
     let set = set();
     let s = slots(json!({"order_id": "A-1001", "amount": {"amount": 4000, "currency": "USD"}}));
-    let text = set.render("confirm_refund", &s, None, 0, "", None, None).unwrap().text;
+    let text = set.render("confirm_refund", &s, &RenderOptions::default()).unwrap().text;
     assert!(text.contains("$4,000.00") && text.contains("A-1001"), "{text}");
-    let sms = set.render("confirm_refund", &s, Some("sms"), 0, "", None, None).unwrap();
+    let sms = set.render("confirm_refund", &s, &RenderOptions { channel: Some("sms"), ..RenderOptions::default() }).unwrap();
     assert_eq!(sms.text, "Refund $4,000.00 for A-1001? Reply YES or NO");
-    let no_amount = set.render("confirm_refund", &slots(json!({"order_id": "A-1001"})), None, 7, "", None, None).unwrap();
+    let no_amount = set.render("confirm_refund", &slots(json!({"order_id": "A-1001"})), &RenderOptions { seed: 7, ..RenderOptions::default() }).unwrap();
     assert_eq!(no_amount.text, "Refund order A-1001?");
-    let low = set.render("feedback_thanks", &slots(json!({"rating": 2})), None, 0, "", None, None).unwrap();
+    let low = set.render("feedback_thanks", &slots(json!({"rating": 2})), &RenderOptions::default()).unwrap();
     assert!(low.text.starts_with("Sorry"), "{}", low.text);
-    let high = set.render("feedback_thanks", &slots(json!({"rating": 5})), None, 0, "", None, None).unwrap();
+    let high = set.render("feedback_thanks", &slots(json!({"rating": 5})), &RenderOptions::default()).unwrap();
     assert_eq!(high.text, "Thanks for rating us 5/5!");
-    let unrated = set.render("feedback_thanks", &Slots::new(), None, 0, "", None, None).unwrap();
+    let unrated = set.render("feedback_thanks", &Slots::new(), &RenderOptions::default()).unwrap();
     assert_eq!(unrated.text, "Thanks for your feedback!");
-    let error = set.render("echo", &Slots::new(), None, 0, "", None, None).unwrap_err();
+    let error = set.render("echo", &Slots::new(), &RenderOptions::default()).unwrap_err();
     assert!(matches!(error, TemplateError::NoneApplies { .. }) && error.to_string().contains("reason"), "{error}");
 }
 
@@ -56,7 +56,7 @@ fn conditions_channels_and_formatting() {
 fn seeds_choose_and_repeat() {
     let set = set();
     let s = slots(json!({"order_id": "A-1", "amount": 5}));
-    let pick = |seed| set.render("confirm_refund", &s, None, seed, "", None, None).unwrap().variation;
+    let pick = |seed| set.render("confirm_refund", &s, &RenderOptions { seed, ..RenderOptions::default() }).unwrap().variation;
     assert_eq!(pick(3), pick(3));
     let picks: std::collections::BTreeSet<usize> = (0..20).map(pick).collect();
     assert_eq!(picks, [0, 1].into_iter().collect(), "both general variations are used, never the sms one");
@@ -66,7 +66,7 @@ fn seeds_choose_and_repeat() {
 fn user_text_is_data_not_template() {
     let set = set();
     let s = slots(json!({"reason": "it broke {amount|money} }} {{"}));
-    assert_eq!(set.render("echo", &s, None, 0, "", None, None).unwrap().text, "You said: it broke {amount|money} }} {{");
+    assert_eq!(set.render("echo", &s, &RenderOptions::default()).unwrap().text, "You said: it broke {amount|money} }} {{");
 }
 
 struct PreferLonger;
@@ -87,13 +87,13 @@ impl Rephraser for Fixed {
 fn ranking_and_guarded_rephrasing() {
     let set = set();
     let s = slots(json!({"order_id": "A-1", "amount": {"amount": 4000, "currency": "USD"}}));
-    let ranked = set.render("confirm_refund", &s, None, 0, "user: refund", Some(&PreferLonger), None).unwrap();
+    let ranked = set.render("confirm_refund", &s, &RenderOptions { context: "user: refund", ranker: Some(&PreferLonger), ..RenderOptions::default() }).unwrap();
     assert_eq!(ranked.variation, 1);
     let kept = Fixed("Okay — refunding $4,000.00 on order A-1, correct?");
-    let r = set.render("confirm_refund", &s, None, 0, "", None, Some(&kept)).unwrap();
+    let r = set.render("confirm_refund", &s, &RenderOptions { rephraser: Some(&kept), ..RenderOptions::default() }).unwrap();
     assert!(r.rephrased && r.text.starts_with("Okay"));
     let dropped_value = Fixed("Okay — refunding $4,000 on order A-1, correct?");
-    let r = set.render("confirm_refund", &s, None, 0, "", None, Some(&dropped_value)).unwrap();
+    let r = set.render("confirm_refund", &s, &RenderOptions { rephraser: Some(&dropped_value), ..RenderOptions::default() }).unwrap();
     assert!(!r.rephrased && r.text.contains("$4,000.00"), "a rewording that changes a value is refused: {}", r.text);
 }
 
@@ -109,5 +109,5 @@ fn file_errors_name_file_line_and_response() {
     set.add_source(Path::new("one.ron"), r#"Templates(responses: {"a": [(text: "Hi")]})"#).unwrap();
     let error = set.add_source(Path::new("two.ron"), r#"Templates(responses: {"a": [(text: "Hi")]})"#).unwrap_err();
     assert!(error.to_string().contains("one.ron"), "{error}");
-    assert!(matches!(set.render("nope", &Slots::new(), None, 0, "", None, None), Err(TemplateError::Unknown(_))));
+    assert!(matches!(set.render("nope", &Slots::new(), &RenderOptions::default()), Err(TemplateError::Unknown(_))));
 }
