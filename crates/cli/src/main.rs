@@ -39,6 +39,9 @@ enum Command {
     Generate(commands::generate::Args),
     /// Print the model's logits at every position of a text or id sequence, as JSON
     Logits(commands::logits::Args),
+    /// Evaluate the NLU on labelled data
+    #[command(subcommand)]
+    Eval(commands::eval::Eval),
     /// Benchmarks that print a table (or JSON)
     #[command(subcommand)]
     Bench(commands::bench::Bench),
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
         Command::Parse(args) => commands::parse::run(args).map(|()| ExitCode::SUCCESS),
         Command::Generate(args) => commands::generate::run(args).map(|()| ExitCode::SUCCESS),
         Command::Logits(args) => commands::logits::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Eval(eval) => commands::eval::run(eval).map(|()| ExitCode::SUCCESS),
         Command::Bench(bench) => commands::bench::run(bench).map(|()| ExitCode::SUCCESS),
     };
     match result {

@@ -79,3 +79,22 @@ fn generate_matches_the_reference_greedy_continuation() {
     let out = deskbot(&["generate", "--model", "/no/such/model", "--prompt", "hi"], "");
     assert!(!out.status.success() && text(&out.stderr).contains("/no/such/model"));
 }
+
+#[test]
+fn eval_nlu_reports_metrics_and_names_bad_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data.jsonl");
+    let mut lines = String::new();
+    for (text, intent) in [("where is my parcel", "track"), ("track my package", "track"), ("has my order shipped", "track"),
+        ("i want my money back", "refund"), ("refund please", "refund"), ("give me a refund", "refund")] {
+        lines.push_str(&serde_json::json!({"text": text, "intent": intent}).to_string());
+        lines.push('\n');
+    }
+    std::fs::write(&data, &lines).unwrap();
+    let out = deskbot(&["eval", "nlu", "--train", data.to_str().unwrap(), "--cv", "2"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("mean over 2 folds: accuracy"), "{}", text(&out.stdout));
+    std::fs::write(&data, lines + "{\"text\": \"oops\"\n").unwrap();
+    let out = deskbot(&["eval", "nlu", "--train", data.to_str().unwrap(), "--cv", "2"], "");
+    assert!(!out.status.success() && text(&out.stderr).contains("data.jsonl:7:"), "{}", text(&out.stderr));
+}

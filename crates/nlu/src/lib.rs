@@ -10,12 +10,15 @@
 //! with entity values masked, so it works for English and Chinese alike (no whitespace-only
 //! tokenization). Below `oos_threshold` an utterance is `out_of_scope`.
 //!
+//! [`eval`] scores the recognizer on labelled JSON lines (`deskbot eval nlu`).
+//!
 //! Not built yet (see README): GPT-2 features and a burn-trained classifier, calibrated
-//! confidences, multi-intent splitting, training/evaluation commands.
+//! confidences, multi-intent splitting, slot F1, saved models (`train nlu`).
 
 mod builtin;
 mod domain;
 mod entities;
+pub mod eval;
 mod features;
 mod parser;
 

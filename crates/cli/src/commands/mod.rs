@@ -1,5 +1,6 @@
 pub mod bench;
 pub mod chat;
+pub mod eval;
 pub mod generate;
 pub mod logits;
 pub mod parse;

@@ -1,0 +1,87 @@
+//! `deskbot eval nlu`: the recognizer on labelled JSON lines (train → test, or K-fold).
+
+use std::path::PathBuf;
+
+use anyhow::bail;
+use indicatif::{ProgressBar, ProgressStyle};
+use nlu::Parser;
+use nlu::eval::{Example, Report, domain_from_examples, evaluate, folds, load_jsonl};
+
+use super::print_line;
+
+#[derive(clap::Subcommand, Debug)]
+pub enum Eval {
+    /// Intent accuracy, macro-F1, per-intent P/R/F1, confusions, out-of-scope recall
+    Nlu(NluArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct NluArgs {
+    /// Training utterances, one {"text", "intent"} JSON object per line
+    #[arg(long)]
+    train: PathBuf,
+    /// Test utterances (same format); without it, use --cv
+    #[arg(long)]
+    test: Option<PathBuf>,
+    /// K-fold cross-validation on --train
+    #[arg(long)]
+    cv: Option<usize>,
+    /// Below this confidence an utterance counts as out of scope (`oos`)
+    #[arg(long, default_value_t = 0.0)]
+    oos_threshold: f32,
+    /// Print the report(s) as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(eval: Eval) -> anyhow::Result<()> {
+    let Eval::Nlu(args) = eval;
+    let train = load_jsonl(&args.train)?;
+    let splits: Vec<(Vec<Example>, Vec<Example>)> = match (&args.test, args.cv) {
+        (Some(test), None) => vec![(train, load_jsonl(test)?)],
+        (None, Some(k)) if k >= 2 => folds(&train, k, 0),
+        (None, Some(k)) => bail!("--cv {k}: needs at least 2 folds"),
+        (Some(_), Some(_)) => bail!("give --test or --cv, not both"),
+        (None, None) => bail!("give --test FILE or --cv K"),
+    };
+    let total: usize = splits.iter().map(|s| s.1.len()).sum();
+    let bar = ProgressBar::new(total as u64)
+        .with_style(ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} utterances {per_sec} ETA {eta}").expect("template"))
+        .with_message("evaluating");
+    let mut reports = Vec::new();
+    for (train, test) in &splits {
+        let parser = Parser::train(&domain_from_examples(train, args.oos_threshold));
+        reports.push(evaluate(&parser, test, || bar.inc(1)));
+    }
+    bar.finish_and_clear();
+    if args.json {
+        return print_line(&serde_json::to_string(&reports)?);
+    }
+    for (i, report) in reports.iter().enumerate() {
+        if reports.len() > 1 {
+            print_line(&format!("fold {}:", i + 1))?;
+        }
+        print_report(report)?;
+    }
+    if reports.len() > 1 {
+        let mean = |f: fn(&Report) -> f64| reports.iter().map(f).sum::<f64>() / reports.len() as f64;
+        print_line(&format!("mean over {} folds: accuracy {:.4}, macro-F1 {:.4}", reports.len(), mean(|r| r.accuracy), mean(|r| r.macro_f1)))?;
+    }
+    Ok(())
+}
+
+fn print_report(report: &Report) -> anyhow::Result<()> {
+    print_line(&format!("  {} utterances: accuracy {:.4}, macro-F1 {:.4}", report.examples, report.accuracy, report.macro_f1))?;
+    if let (Some(recall), Some(in_scope)) = (report.oos_recall, report.in_scope_accuracy) {
+        print_line(&format!("  out-of-scope recall {recall:.4}, in-scope accuracy {in_scope:.4}"))?;
+    }
+    let mut worst: Vec<_> = report.per_intent.iter().collect();
+    worst.sort_by(|a, b| a.f1.total_cmp(&b.f1));
+    for m in worst.iter().take(5) {
+        print_line(&format!("  weakest: {:<32} P {:.3} R {:.3} F1 {:.3} (n={})", m.intent, m.precision, m.recall, m.f1, m.support))?;
+    }
+    for (gold, predicted, n) in report.confusions.iter().take(5) {
+        print_line(&format!("  confused: {gold} → {predicted} ×{n}"))?;
+    }
+    Ok(())
+}

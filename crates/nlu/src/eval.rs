@@ -1,0 +1,179 @@
+//! Evaluating the recognizer on labelled utterances (`{"text", "intent"}` JSON lines, the format
+//! of the datasets in `shared/data`): accuracy, macro-F1, per-intent precision/recall/F1, the top
+//! confusions, and out-of-scope recall / in-scope accuracy when the label `oos` is present.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{IntentDef, NluDomain, NluError};
+use crate::parser::{OUT_OF_SCOPE, Parser};
+
+/// The label the public datasets give out-of-scope utterances.
+pub const OOS_LABEL: &str = "oos";
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Example {
+    pub text: String,
+    pub intent: String,
+}
+
+/// Reads JSON lines; an error names the file and line.
+pub fn load_jsonl(path: &Path) -> Result<Vec<Example>, NluError> {
+    let text = std::fs::read_to_string(path).map_err(|e| NluError::Io { path: path.into(), source: e })?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(i, line)| {
+            serde_json::from_str(line).map_err(|e| NluError::Syntax { path: path.into(), line: i + 1, column: e.column(), message: e.to_string() })
+        })
+        .collect()
+}
+
+/// A domain whose intents are the examples' labels (no entities).
+pub fn domain_from_examples(examples: &[Example], oos_threshold: f32) -> NluDomain {
+    let mut intents: BTreeMap<String, IntentDef> = BTreeMap::new();
+    for e in examples {
+        intents.entry(e.intent.clone()).or_insert_with(|| IntentDef { examples: Vec::new(), patterns: Vec::new() }).examples.push(e.text.clone());
+    }
+    NluDomain { intents, entities: BTreeMap::new(), oos_threshold }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IntentMetrics {
+    pub intent: String,
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    pub support: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub examples: usize,
+    pub accuracy: f64,
+    pub macro_f1: f64,
+    /// Share of `oos` utterances predicted out of scope (when the test set has `oos`).
+    pub oos_recall: Option<f64>,
+    /// Accuracy on the utterances that are not `oos`.
+    pub in_scope_accuracy: Option<f64>,
+    pub per_intent: Vec<IntentMetrics>,
+    /// (gold, predicted, count), most frequent first.
+    pub confusions: Vec<(String, String, usize)>,
+}
+
+/// Predicts every example (calling `tick` after each) and scores the predictions.
+pub fn evaluate(parser: &Parser, test: &[Example], mut tick: impl FnMut()) -> Report {
+    let predicted: Vec<String> = test
+        .iter()
+        .map(|e| {
+            let name = parser.parse(&e.text).intent.name;
+            tick();
+            if name == OUT_OF_SCOPE { OOS_LABEL.to_string() } else { name }
+        })
+        .collect();
+    score(test, &predicted)
+}
+
+/// Scores predictions against the examples' labels.
+pub fn score(test: &[Example], predicted: &[String]) -> Report {
+    let mut counts: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new(); // tp, fp, fn
+    let mut confusions: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut correct = 0;
+    for (example, guess) in test.iter().zip(predicted) {
+        if example.intent == *guess {
+            correct += 1;
+            counts.entry(&example.intent).or_default().0 += 1;
+        } else {
+            counts.entry(&example.intent).or_default().2 += 1;
+            counts.entry(guess).or_default().1 += 1;
+            *confusions.entry((example.intent.clone(), guess.clone())).or_default() += 1;
+        }
+    }
+    let per_intent: Vec<IntentMetrics> = counts
+        .iter()
+        .filter(|(_, (tp, _, fn_))| tp + fn_ > 0)
+        .map(|(intent, &(tp, fp, fn_))| {
+            let precision = if tp + fp == 0 { 0.0 } else { tp as f64 / (tp + fp) as f64 };
+            let recall = tp as f64 / (tp + fn_) as f64;
+            let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
+            IntentMetrics { intent: intent.to_string(), precision, recall, f1, support: tp + fn_ }
+        })
+        .collect();
+    let in_scope: Vec<(&Example, &String)> = test.iter().zip(predicted).filter(|(e, _)| e.intent != OOS_LABEL).collect();
+    let has_oos = in_scope.len() < test.len();
+    let oos_total = test.len() - in_scope.len();
+    let oos_hit = test.iter().zip(predicted).filter(|(e, p)| e.intent == OOS_LABEL && p.as_str() == OOS_LABEL).count();
+    let mut confusions: Vec<(String, String, usize)> = confusions.into_iter().map(|((g, p), n)| (g, p, n)).collect();
+    confusions.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+    confusions.truncate(10);
+    Report {
+        examples: test.len(),
+        accuracy: correct as f64 / test.len().max(1) as f64,
+        macro_f1: per_intent.iter().map(|m| m.f1).sum::<f64>() / per_intent.len().max(1) as f64,
+        oos_recall: has_oos.then(|| oos_hit as f64 / oos_total as f64),
+        in_scope_accuracy: has_oos.then(|| in_scope.iter().filter(|(e, p)| e.intent == **p).count() as f64 / in_scope.len().max(1) as f64),
+        per_intent,
+        confusions,
+    }
+}
+
+/// Splits examples into `k` folds (every k-th example, after a seeded shuffle).
+pub fn folds(examples: &[Example], k: usize, seed: u64) -> Vec<(Vec<Example>, Vec<Example>)> {
+    let mut order: Vec<usize> = (0..examples.len()).collect();
+    let mut state = seed ^ 0x9E37_79B9_7F4A_7C15;
+    for i in (1..order.len()).rev() {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        order.swap(i, (state % (i as u64 + 1)) as usize);
+    }
+    (0..k)
+        .map(|fold| {
+            let (mut train, mut test) = (Vec::new(), Vec::new());
+            for (position, &index) in order.iter().enumerate() {
+                if position % k == fold { test.push(examples[index].clone()) } else { train.push(examples[index].clone()) }
+            }
+            (train, test)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ex(text: &str, intent: &str) -> Example {
+        Example { text: text.into(), intent: intent.into() }
+    }
+
+    #[test]
+    fn metrics_count_what_they_should() {
+        let test = [ex("a", "x"), ex("b", "x"), ex("c", "y"), ex("d", OOS_LABEL)];
+        let report = score(&test, &["x".into(), "y".into(), "y".into(), OOS_LABEL.into()]);
+        assert_eq!(report.accuracy, 0.75);
+        assert_eq!(report.oos_recall, Some(1.0));
+        assert!((report.in_scope_accuracy.unwrap() - 2.0 / 3.0).abs() < 1e-12);
+        let x = report.per_intent.iter().find(|m| m.intent == "x").unwrap();
+        assert_eq!((x.precision, x.recall, x.support), (1.0, 0.5, 2));
+        assert_eq!(report.confusions[0], ("x".to_string(), "y".to_string(), 1));
+    }
+
+    #[test]
+    fn folds_partition_the_examples() {
+        let examples: Vec<Example> = (0..10).map(|i| ex(&i.to_string(), "x")).collect();
+        let folds = folds(&examples, 3, 1);
+        assert_eq!(folds.len(), 3);
+        assert_eq!(folds.iter().map(|f| f.1.len()).sum::<usize>(), 10);
+        assert!(folds.iter().all(|(train, test)| train.len() + test.len() == 10));
+    }
+
+    #[test]
+    fn the_recognizer_learns_from_examples() {
+        let train = [ex("where is my parcel", "track"), ex("track my package", "track"), ex("i want my money back", "refund"), ex("refund please", "refund")];
+        let parser = Parser::train(&domain_from_examples(&train, 0.1));
+        let report = evaluate(&parser, &[ex("where is my package", "track"), ex("can i get a refund", "refund")], || {});
+        assert_eq!(report.accuracy, 1.0);
+    }
+}
