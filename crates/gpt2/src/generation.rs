@@ -132,8 +132,10 @@ impl Gpt2 {
             let logits = self.next_logits(&inputs, &mut cache);
             let mut candidates: Vec<(f64, usize, u32)> = Vec::new();
             for (b, mut row) in logits.into_iter().enumerate() {
-                let seen = [prompt, &beams[b].ids].concat();
-                apply_repetition_penalty(&mut row, &seen, config.sampler.repetition_penalty);
+                let penalty = config.sampler.repetition_penalty;
+                if penalty != 1.0 {
+                    apply_repetition_penalty(&mut row, &[prompt, &beams[b].ids].concat(), penalty);
+                }
                 let logp = log_softmax(&row);
                 let mut best: Vec<(f64, u32)> = logp.iter().enumerate().map(|(t, &l)| (l, t as u32)).collect();
                 let keep = (2 * num_beams).min(best.len());

@@ -59,10 +59,14 @@ impl Sampler {
     pub fn distribution(&self, logits: &[f32]) -> Vec<(u32, f64)> {
         let t = self.temperature as f64;
         let mut ranked: Vec<(u32, f64)> = logits.iter().enumerate().map(|(i, &l)| (i as u32, l as f64 / t)).collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        if self.top_k > 0 {
-            ranked.truncate(self.top_k.max(1));
+        // Most likely first, lower id first on ties: a total order, so the kept set is exact.
+        let order = |a: &(u32, f64), b: &(u32, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        if self.top_k > 0 && self.top_k < ranked.len() {
+            // Select the top k in linear time instead of sorting the whole vocabulary.
+            ranked.select_nth_unstable_by(self.top_k - 1, order);
+            ranked.truncate(self.top_k);
         }
+        ranked.sort_by(order);
         let max = ranked[0].1;
         let mut total = 0.0;
         for entry in &mut ranked {
