@@ -11,6 +11,9 @@ use crate::actions::BuiltinActions;
 use crate::domain::{Domain, Error};
 use crate::model::ModelHooks;
 
+/// Earlier turns shown to the model when it ranks or rephrases a reply.
+const CONTEXT_TURNS: usize = 3;
+
 /// One conversation: its id, dialogue state, transcript and reply seed.
 #[derive(Debug, Clone, Serialize)]
 pub struct Conversation {
@@ -150,15 +153,33 @@ impl Bot {
         TurnResult { replies, parse, outcome, handoff, errors }
     }
 
-    /// The last few turns as dialogue text, ending with the bot's turn to speak.
+    /// The last few turns as dialogue text, then this utterance, ending with the bot's turn to
+    /// speak. Called before this turn joins the transcript.
     fn context(&self, conversation: &Conversation, utterance: &str) -> String {
         let mut context = String::new();
-        let start = conversation.transcript.len().saturating_sub(3);
-        for (user, bot) in &conversation.transcript[start..conversation.transcript.len().saturating_sub(1)] {
+        let start = conversation.transcript.len().saturating_sub(CONTEXT_TURNS);
+        for (user, bot) in &conversation.transcript[start..] {
             context.push_str(&format!("User: {user}\nBot: {bot}\n"));
         }
         let utterance: String = utterance.chars().take(500).collect();
         context.push_str(&format!("User: {utterance}\nBot:"));
         context
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_ends_with_the_latest_turns_and_this_utterance() {
+        let bot = Bot::new(Domain::bundled().unwrap()).unwrap();
+        let mut conversation = Conversation::new("t");
+        for i in 0..5 {
+            conversation.transcript.push((format!("user {i}"), format!("bot {i}")));
+        }
+        let context = bot.context(&conversation, "now");
+        assert_eq!(context, "User: user 2\nBot: bot 2\nUser: user 3\nBot: bot 3\nUser: user 4\nBot: bot 4\nUser: now\nBot:");
+        assert_eq!(bot.context(&Conversation::new("t"), "hi"), "User: hi\nBot:");
     }
 }
