@@ -284,10 +284,9 @@ impl Tracker {
                     slot.into(),
                     SlotValue { value: text.into(), normalized: value, turn: turn.index, confidence: turn.input.confidence, source: source.into() },
                 );
-                if frame.confirming || frame.confirmed {
-                    frame.confirming = false;
-                    frame.confirmed = false;
-                }
+                // A changed value needs a fresh confirmation.
+                frame.confirming = false;
+                frame.confirmed = false;
                 Ok(true)
             }
             Err(problem) => {
