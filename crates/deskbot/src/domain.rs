@@ -18,6 +18,8 @@ pub enum Error {
     Domain { path: PathBuf, message: String },
     #[error(transparent)]
     Model(#[from] gpt2::Error),
+    #[error(transparent)]
+    File(#[from] ronfile::FileError),
     #[error("{path}: {message}")]
     Script { path: PathBuf, message: String },
 }

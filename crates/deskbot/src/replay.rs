@@ -103,11 +103,7 @@ impl DialogueReport {
 pub const DEFAULT_TODAY: &str = "2026-11-29";
 
 pub fn load(path: &Path) -> Result<Script, Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Script { path: path.into(), message: e.to_string() })?;
-    ron::from_str(&text).map_err(|e| Error::Script {
-        path: path.into(),
-        message: format!("line {}, column {}: {}", e.position.line, e.position.col, e.code),
-    })
+    Ok(ronfile::load(path)?)
 }
 
 /// Checks that every name in the script exists in the bot's domain.

@@ -163,10 +163,8 @@ pub(crate) enum Op {
 
 #[derive(Debug, thiserror::Error)]
 pub enum FlowError {
-    #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
-    #[error("{path}:{line}:{column}: {message}")]
-    Syntax { path: PathBuf, line: usize, column: usize, message: String },
+    #[error(transparent)]
+    File(#[from] ronfile::FileError),
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
 }
@@ -183,18 +181,12 @@ pub struct FlowSet {
 
 impl FlowSet {
     pub fn load(path: &Path) -> Result<Self, FlowError> {
-        let text = std::fs::read_to_string(path).map_err(|e| FlowError::Io { path: path.into(), source: e })?;
-        Self::from_str(path, &text)
+        Self::from_str(path, &ronfile::read(path)?)
     }
 
     /// Parses and checks a RON document; `path` is used in errors.
     pub fn from_str(path: &Path, text: &str) -> Result<Self, FlowError> {
-        let file: FlowsFile = ron::from_str(text).map_err(|e| FlowError::Syntax {
-            path: path.into(),
-            line: e.position.line,
-            column: e.position.col,
-            message: e.code.to_string(),
-        })?;
+        let file: FlowsFile = ronfile::parse(path, text)?;
         let invalid = |message: String| FlowError::Invalid { path: path.into(), message };
         let mut patterns = BTreeMap::new();
         for (name, slot) in &file.slots {

@@ -17,6 +17,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use ronfile::FileError;
+
 use serde::Deserialize;
 
 use crate::builtin::Builtin;
@@ -61,28 +63,20 @@ fn default_threshold() -> f32 {
 /// Errors name the file (line and column) or the intent/entity at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum NluError {
-    #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
-    #[error("{path}:{line}:{column}: {message}")]
-    Syntax { path: PathBuf, line: usize, column: usize, message: String },
+    #[error(transparent)]
+    File(#[from] FileError),
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
 }
 
 impl NluDomain {
     pub fn load(path: &Path) -> Result<Self, NluError> {
-        let text = std::fs::read_to_string(path).map_err(|e| NluError::Io { path: path.into(), source: e })?;
-        Self::from_str(path, &text)
+        Self::from_str(path, &ronfile::read(path)?)
     }
 
     /// Parses a RON document; `path` is used in errors.
     pub fn from_str(path: &Path, text: &str) -> Result<Self, NluError> {
-        let domain: Self = ron::from_str(text).map_err(|e| NluError::Syntax {
-            path: path.into(),
-            line: e.position.line,
-            column: e.position.col,
-            message: e.code.to_string(),
-        })?;
+        let domain: Self = ronfile::parse(path, text)?;
         domain.validate().map_err(|message| NluError::Invalid { path: path.into(), message })?;
         Ok(domain)
     }

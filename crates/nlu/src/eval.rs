@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use ronfile::FileError;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{IntentDef, NluDomain, NluError};
@@ -21,12 +22,14 @@ pub struct Example {
 
 /// Reads JSON lines; an error names the file and line.
 pub fn load_jsonl(path: &Path) -> Result<Vec<Example>, NluError> {
-    let text = std::fs::read_to_string(path).map_err(|e| NluError::Io { path: path.into(), source: e })?;
+    let text = ronfile::read(path)?;
     text.lines()
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
         .map(|(i, line)| {
-            serde_json::from_str(line).map_err(|e| NluError::Syntax { path: path.into(), line: i + 1, column: e.column(), message: e.to_string() })
+            serde_json::from_str(line).map_err(|e| {
+                NluError::from(FileError::Syntax { path: path.into(), line: i + 1, column: e.column(), message: e.to_string() })
+            })
         })
         .collect()
 }

@@ -79,10 +79,8 @@ struct VariationDef {
 /// Errors name the file (with line and column) or the response and variation.
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
-    #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
-    #[error("{path}:{line}:{column}: {message}")]
-    Syntax { path: PathBuf, line: usize, column: usize, message: String },
+    #[error(transparent)]
+    File(#[from] ronfile::FileError),
     #[error("{path}: response `{response}`, variation {index}: {message}")]
     Variation { path: PathBuf, response: String, index: usize, message: String },
     #[error("{path}: response `{response}` is also defined in {other}")]
@@ -126,7 +124,7 @@ pub struct TemplateSet {
 impl TemplateSet {
     /// Loads a `.ron` file, or every `.ron` file of a directory (sorted by name).
     pub fn load(path: &Path) -> Result<Self, TemplateError> {
-        let io = |e| TemplateError::Io { path: path.into(), source: e };
+        let io = |source| ronfile::FileError::Io { path: path.into(), source };
         let mut files: Vec<PathBuf> = if path.is_dir() {
             std::fs::read_dir(path)
                 .map_err(io)?
@@ -139,20 +137,14 @@ impl TemplateSet {
         files.sort();
         let mut set = Self::default();
         for file in files {
-            let text = std::fs::read_to_string(&file).map_err(|e| TemplateError::Io { path: file.clone(), source: e })?;
-            set.add_source(&file, &text)?;
+            set.add_source(&file, &ronfile::read(&file)?)?;
         }
         Ok(set)
     }
 
     /// Adds the responses of one RON document; `path` is used in errors.
     pub fn add_source(&mut self, path: &Path, text: &str) -> Result<(), TemplateError> {
-        let file: TemplateFile = ron::from_str(text).map_err(|e| TemplateError::Syntax {
-            path: path.into(),
-            line: e.position.line,
-            column: e.position.col,
-            message: e.code.to_string(),
-        })?;
+        let file: TemplateFile = ronfile::parse(path, text)?;
         for (response, defs) in file.responses {
             if let Some((other, _)) = self.responses.get(&response) {
                 return Err(TemplateError::Duplicate { path: path.into(), response, other: other.clone() });
