@@ -8,6 +8,9 @@
 //! - [`Gpt2`]: model + tokenizer + device, with [`Gpt2::generate`] (greedy, sampling, beam
 //!   search), [`Gpt2::score`] (log-probability of continuations) and [`Gpt2::embed`] (pooled
 //!   hidden states).
+//! - [`Trainer`]: training with burn's autodiff (AdamW, warm-up + cosine decay, gradient
+//!   clipping, checkpoints that resume exactly) over [`TrainingData`] packed from a corpus;
+//!   [`Gpt2Tokenizer::train`] trains the byte-level BPE.
 //! - [`Backend`]: `auto`, `wgpu` or `cpu`, chosen at run time.
 //!
 //! ```no_run
@@ -22,6 +25,7 @@
 pub mod cache;
 pub mod checkpoint;
 pub mod config;
+pub mod data;
 pub mod device;
 pub mod error;
 pub mod generation;
@@ -29,6 +33,7 @@ pub mod model;
 pub mod pipeline;
 pub mod sampling;
 pub mod tokenizer;
+pub mod training;
 
 pub use cache::KvCache;
 pub use config::Gpt2Config;
@@ -39,3 +44,5 @@ pub use model::{Batch, Gpt2Model};
 pub use pipeline::{Gpt2, Score};
 pub use sampling::Sampler;
 pub use tokenizer::Gpt2Tokenizer;
+pub use training::{TrainSettings, Trainer};
+pub use data::{TokenWindows, TrainingData};

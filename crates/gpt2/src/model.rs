@@ -193,6 +193,13 @@ impl Gpt2Model {
         self
     }
 
+    /// Drops the inference-only split of the embedding, so that `wte` is the one matrix used
+    /// (training needs its gradient to flow through both the lookup and the LM head).
+    pub fn without_vocab_blocks(mut self) -> Self {
+        self.vocab_blocks = None;
+        self
+    }
+
     /// Rows per vocabulary block for an embedding `n_embd` wide, or `None` when the whole
     /// matrix fits in one binding.
     pub fn vocab_block_rows(vocab: usize, n_embd: usize) -> Option<usize> {

@@ -6,7 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use tokenizers::decoders::byte_level::ByteLevel as ByteLevelDecoder;
-use tokenizers::models::bpe::BPE;
+use tokenizers::models::TrainerWrapper;
+use tokenizers::models::bpe::{BPE, BpeTrainerBuilder};
 use tokenizers::pre_tokenizers::byte_level::ByteLevel;
 use tokenizers::{AddedToken, Tokenizer};
 
@@ -69,6 +70,32 @@ impl Gpt2Tokenizer {
                 .map_err(|e| Error::Tokenizer { path: vocab.into(), message: e.to_string() })?;
         }
         Ok(Self { inner, source: vocab.into() })
+    }
+
+    /// Trains a GPT-2 style byte-level BPE of `vocab_size` ids on `documents`, with
+    /// `<|endoftext|>` as id 0. Every byte is in the initial alphabet, so any text encodes.
+    pub fn train(documents: &[String], vocab_size: usize) -> Result<Self> {
+        let alphabet = ByteLevel::alphabet();
+        if vocab_size < alphabet.len() + 1 {
+            return Err(Error::Invalid(format!(
+                "--vocab-size {vocab_size} is too small: a byte-level BPE needs at least {} ids (256 bytes + <|endoftext|>)",
+                alphabet.len() + 1
+            )));
+        }
+        let mut inner = Tokenizer::new(BPE::default());
+        Self::byte_level_pipeline(&mut inner);
+        let mut trainer: TrainerWrapper = BpeTrainerBuilder::new()
+            .vocab_size(vocab_size)
+            .min_frequency(2)
+            .show_progress(false)
+            .initial_alphabet(alphabet.into_iter().collect())
+            .special_tokens(vec![AddedToken::from(END_OF_TEXT, true)])
+            .build()
+            .into();
+        inner
+            .train(&mut trainer, documents.iter())
+            .map_err(|e| Error::Invalid(format!("training the tokenizer failed: {e}")))?;
+        Ok(Self { inner, source: "trained tokenizer".into() })
     }
 
     /// Wraps an already built tokenizer (e.g. one just trained); `source` is used in errors.
