@@ -39,7 +39,11 @@ enum Command {
     Generate(commands::generate::Args),
     /// Print the model's logits at every position of a text or id sequence, as JSON
     Logits(commands::logits::Args),
-    /// Evaluate the NLU on labelled data
+    /// Build language-model training text from the domain and public corpora
+    Corpus(commands::corpus::Args),
+    /// Train a tokenizer and a GPT-2 on domain text (or fine-tune one with --init)
+    TrainLm(commands::train_lm::Args),
+    /// Evaluate the NLU on labelled data, or a language model's perplexity
     #[command(subcommand)]
     Eval(commands::eval::Eval),
     /// Benchmarks that print a table (or JSON)
@@ -56,6 +60,8 @@ fn main() -> ExitCode {
         Command::Parse(args) => commands::parse::run(args).map(|()| ExitCode::SUCCESS),
         Command::Generate(args) => commands::generate::run(args).map(|()| ExitCode::SUCCESS),
         Command::Logits(args) => commands::logits::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Corpus(args) => commands::corpus::run(args).map(|()| ExitCode::SUCCESS),
+        Command::TrainLm(args) => commands::train_lm::run(args).map(|()| ExitCode::SUCCESS),
         Command::Eval(eval) => commands::eval::run(eval).map(|()| ExitCode::SUCCESS),
         Command::Bench(bench) => commands::bench::run(bench).map(|()| ExitCode::SUCCESS),
     };

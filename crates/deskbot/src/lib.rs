@@ -14,9 +14,11 @@
 //!   loaded from disk; cross-checked so that every response a flow uses has a template.
 //! - [`Bot::respond`]: one user utterance in, the replies out; the conversation's state is
 //!   updated. [`Bot::with_model`] adds GPT-2 reply ranking and guarded rephrasing.
+//! - [`corpus`]: training text for the domain language model (`deskbot corpus`).
 //! - [`replay`]: scripted dialogues with expectations (conversation tests).
 
 mod actions;
+pub mod corpus;
 mod domain;
 mod engine;
 mod model;

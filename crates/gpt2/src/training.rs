@@ -152,7 +152,7 @@ impl Trainer {
     /// Mean next-token loss over the first `max_windows` windows of `data` (all of them with
     /// `usize::MAX`); `exp` of it is the perplexity.
     pub fn evaluate(&self, data: &TokenWindows, max_windows: usize) -> f32 {
-        evaluate(&self.model.valid(), data, max_windows, self.settings.batch_size)
+        evaluate(&self.model.valid(), data, max_windows, self.settings.batch_size, |_| {})
     }
 
     /// The model as trained so far, for inference (no autodiff).
@@ -229,18 +229,20 @@ impl Trainer {
     }
 }
 
-/// Mean next-token loss of `model` over the first `max_windows` windows of `data`, in batches.
-pub fn evaluate(model: &Gpt2Model, data: &TokenWindows, max_windows: usize, batch_size: usize) -> f32 {
+/// Mean next-token loss of `model` over the first `max_windows` windows of `data`, in batches;
+/// `progress` hears how many windows each batch covered.
+pub fn evaluate(model: &Gpt2Model, data: &TokenWindows, max_windows: usize, batch_size: usize, mut progress: impl FnMut(usize)) -> f32 {
     let device = model.wte.weight.device();
     let loss = CrossEntropyLossConfig::new().init(&device);
     let count = data.len().min(max_windows);
-    let (mut total, mut batches) = (0.0f64, 0usize);
+    let (mut total, mut counted) = (0.0f64, 0usize);
     let indices: Vec<usize> = (0..count).collect();
     for chunk in indices.chunks(batch_size.max(1)) {
         let windows: Vec<&[u32]> = chunk.iter().map(|&i| data.window(i)).collect();
         let value = Trainer::batch_loss(model, &loss, &windows, &device).into_scalar::<f32>();
         total += f64::from(value) * chunk.len() as f64;
-        batches += chunk.len();
+        counted += chunk.len();
+        progress(chunk.len());
     }
-    (total / batches.max(1) as f64) as f32
+    (total / counted.max(1) as f64) as f32
 }

@@ -82,7 +82,7 @@ fn loss_falls_and_the_saved_model_reloads_and_generates() {
     let trained = Gpt2::new(setup.config.clone(), trainer.model(), setup.tokenizer.clone(), cpu.clone()).unwrap();
     trained.save(dir.path()).unwrap();
     let reloaded = Gpt2::load(dir.path(), &cpu).unwrap();
-    let reloaded_loss = gpt2::training::evaluate(&reloaded.model, &setup.data.validation, usize::MAX, 8);
+    let reloaded_loss = gpt2::training::evaluate(&reloaded.model, &setup.data.validation, usize::MAX, 8, |_| {});
     assert!((reloaded_loss - after).abs() < 1e-4, "reloaded {reloaded_loss} vs trained {after}");
     let config = GenerationConfig { max_new_tokens: 12, ..GenerationConfig::default() };
     let text = reloaded.generate("User: where is my", &config).unwrap().text;

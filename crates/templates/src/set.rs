@@ -178,6 +178,11 @@ impl TemplateSet {
         self.responses.keys().map(String::as_str)
     }
 
+    /// The variations of `response` (empty if there is no such response).
+    pub fn variations(&self, response: &str) -> &[Variation] {
+        self.responses.get(response).map_or(&[], |(_, variations)| variations.as_slice())
+    }
+
     /// Every slot name any variation of any response refers to, with the response using it.
     pub fn slot_references(&self) -> BTreeMap<String, String> {
         let mut refs = BTreeMap::new();

@@ -13,6 +13,8 @@ use super::print_line;
 pub enum Eval {
     /// Intent accuracy, macro-F1, per-intent P/R/F1, confusions, out-of-scope recall
     Nlu(NluArgs),
+    /// A language model's perplexity on a corpus, and tokens/s
+    Lm(super::eval_lm::Args),
 }
 
 #[derive(clap::Args, Debug)]
@@ -35,7 +37,13 @@ pub struct NluArgs {
 }
 
 pub fn run(eval: Eval) -> anyhow::Result<()> {
-    let Eval::Nlu(args) = eval;
+    match eval {
+        Eval::Nlu(args) => run_nlu(args),
+        Eval::Lm(args) => super::eval_lm::run(args),
+    }
+}
+
+fn run_nlu(args: NluArgs) -> anyhow::Result<()> {
     let train = load_jsonl(&args.train)?;
     let splits: Vec<(Vec<Example>, Vec<Example>)> = match (&args.test, args.cv) {
         (Some(test), None) => vec![(train, load_jsonl(test)?)],

@@ -1,10 +1,13 @@
 pub mod bench;
 pub mod chat;
+pub mod corpus;
 pub mod eval;
+pub mod eval_lm;
 pub mod generate;
 pub mod logits;
 pub mod parse;
 pub mod replay;
+pub mod train_lm;
 
 use std::path::Path;
 
