@@ -28,6 +28,17 @@ pub fn load_model(dir: &Path, backend: Backend) -> anyhow::Result<Gpt2> {
     Gpt2::load(dir, &device).with_context(|| format!("loading model {}", dir.display()))
 }
 
+/// The default language model: `$DESKBOT_MODEL`, else `models/deskbot-mini` in the working
+/// directory, else the one in the source tree this binary was built from.
+pub fn bundled_model() -> Option<std::path::PathBuf> {
+    const BUNDLED: &str = "models/deskbot-mini";
+    if let Some(dir) = std::env::var_os("DESKBOT_MODEL") {
+        return Some(dir.into());
+    }
+    let in_source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(BUNDLED);
+    [Path::new(BUNDLED).to_path_buf(), in_source].into_iter().find(|dir| dir.join("config.json").is_file())
+}
+
 /// Prints one line to stdout; a closed pipe (`deskbot logits ... | head`) ends quietly.
 pub fn print_line(text: &str) -> anyhow::Result<()> {
     use std::io::Write;
