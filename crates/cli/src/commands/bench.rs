@@ -18,6 +18,8 @@ pub enum Bench {
     Gpt2(Gpt2Args),
     /// Replay speed of scripted dialogues (turns/s) and time to first reply
     Replay(ReplayArgs),
+    /// Language-model training speed (tokens/s) per backend
+    Train(super::bench_train::Args),
 }
 
 #[derive(clap::Args, Debug)]
@@ -59,6 +61,7 @@ pub fn run(bench: Bench) -> anyhow::Result<()> {
     match bench {
         Bench::Gpt2(args) => gpt2(args),
         Bench::Replay(args) => replay(args),
+        Bench::Train(args) => super::bench_train::run(args),
     }
 }
 

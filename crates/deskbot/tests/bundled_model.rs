@@ -1,0 +1,72 @@
+//! The bundled language model (models/deskbot-mini): small enough to ship, loads as a Hugging
+//! Face checkpoint, has learned the domain's language, and ranks the bot's replies.
+
+use std::path::{Path, PathBuf};
+
+use deskbot::{Bot, Conversation, Domain, ModelHooks};
+use gpt2::{Backend, Gpt2, TokenWindows};
+use templates::Ranker;
+
+fn model_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/deskbot-mini")
+}
+
+fn shared_data() -> PathBuf {
+    match std::env::var("DESKBOT_SHARED") {
+        Ok(dir) => PathBuf::from(dir).join("data"),
+        Err(_) => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+    }
+}
+
+#[test]
+fn it_is_at_most_25_mb() {
+    let bytes: u64 = std::fs::read_dir(model_dir()).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum();
+    assert!(bytes <= 25 * 1024 * 1024, "models/deskbot-mini is {bytes} bytes");
+}
+
+#[test]
+fn it_prefers_real_replies_to_the_same_words_shuffled() {
+    let hooks = ModelHooks::load(&model_dir(), Backend::Cpu, false).unwrap();
+    let context = "User: I want a refund for order 12345\nBot:";
+    for reply in [
+        "Why would you like a refund?",
+        "How much should we refund?",
+        "Could you give me the order number?",
+        "Thank you for your feedback. We'll do better.",
+    ] {
+        let mut words: Vec<&str> = reply.split(' ').collect();
+        words.reverse();
+        let shuffled = words.join(" ");
+        let scores = hooks.rank(context, &[reply.to_string(), shuffled.clone()]);
+        assert!(scores[0] > scores[1], "{reply:?} ({}) should beat {shuffled:?} ({})", scores[0], scores[1]);
+    }
+}
+
+#[test]
+fn its_perplexity_on_unseen_dialogues_is_low() {
+    // Schema-Guided Dialogue *dev* dialogues: not in the training corpus (built from train).
+    let path = shared_data().join("sgd/dev/dialogues_001.json");
+    let dialogues: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let model = Gpt2::load(&model_dir(), &Backend::Cpu.device().unwrap().device).unwrap();
+    let eos = model.eos_id().unwrap();
+    let mut stream = Vec::new();
+    for dialogue in dialogues.as_array().unwrap().iter().take(20) {
+        for turn in dialogue["turns"].as_array().unwrap() {
+            let speaker = if turn["speaker"] == "SYSTEM" { "Bot" } else { "User" };
+            stream.extend(model.tokenizer.encode(&format!("{speaker}: {}\n", turn["utterance"].as_str().unwrap())).unwrap());
+        }
+        stream.push(eos);
+    }
+    let windows = TokenWindows::new(stream, model.config.n_positions);
+    let perplexity = gpt2::training::evaluate(&model.model, &windows, usize::MAX, 8, |_| {}).exp();
+    // A uniform guess over the 8,000-token vocabulary would be 8,000.
+    assert!(perplexity < 40.0, "perplexity {perplexity} on SGD dev dialogues");
+}
+
+#[test]
+fn the_bot_answers_with_the_model_in_the_loop() {
+    let bot = Bot::new(Domain::bundled().unwrap()).unwrap().with_model(ModelHooks::load(&model_dir(), Backend::Cpu, false).unwrap());
+    let mut conversation = Conversation::new("t");
+    let reply = bot.respond(&mut conversation, "I want a refund for order 12345").text();
+    assert!(reply.contains("refund"), "{reply}");
+}
