@@ -64,19 +64,52 @@ pub struct Report {
     pub per_intent: Vec<IntentMetrics>,
     /// (gold, predicted, count), most frequent first.
     pub confusions: Vec<(String, String, usize)>,
+    /// When the test set has `oos`: what other thresholds would have given, to tune one on
+    /// held-out data.
+    pub oos_sweep: Vec<ThresholdPoint>,
 }
+
+/// Out-of-scope recall and in-scope accuracy at one confidence threshold.
+#[derive(Debug, Clone, Serialize)]
+pub struct ThresholdPoint {
+    pub threshold: f32,
+    pub oos_recall: f64,
+    pub in_scope_accuracy: f64,
+}
+
+/// Thresholds tried in [`Report::oos_sweep`].
+const SWEEP: [f32; 8] = [0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6];
 
 /// Predicts every example (calling `tick` after each) and scores the predictions.
 pub fn evaluate(parser: &Parser, test: &[Example], mut tick: impl FnMut()) -> Report {
-    let predicted: Vec<String> = test
+    let parses: Vec<(String, Option<(String, f32)>)> = test
         .iter()
         .map(|e| {
-            let name = parser.parse(&e.text).intent.name;
+            let parse = parser.parse(&e.text);
             tick();
-            if name == OUT_OF_SCOPE { OOS_LABEL.to_string() } else { name }
+            let name = if parse.intent.name == OUT_OF_SCOPE { OOS_LABEL.to_string() } else { parse.intent.name };
+            (name, parse.ranking.first().map(|best| (best.name.clone(), best.confidence)))
         })
         .collect();
-    score(test, &predicted)
+    let predicted: Vec<String> = parses.iter().map(|(name, _)| name.clone()).collect();
+    let mut report = score(test, &predicted);
+    if report.oos_recall.is_some() {
+        report.oos_sweep = SWEEP
+            .iter()
+            .map(|&threshold| {
+                let at: Vec<String> = parses
+                    .iter()
+                    .map(|(_, best)| match best {
+                        Some((name, confidence)) if *confidence >= threshold && name != OOS_LABEL && name != OUT_OF_SCOPE => name.clone(),
+                        _ => OOS_LABEL.to_string(),
+                    })
+                    .collect();
+                let swept = score(test, &at);
+                ThresholdPoint { threshold, oos_recall: swept.oos_recall.unwrap_or(0.0), in_scope_accuracy: swept.in_scope_accuracy.unwrap_or(0.0) }
+            })
+            .collect();
+    }
+    report
 }
 
 /// Scores predictions against the examples' labels.
@@ -119,6 +152,7 @@ pub fn score(test: &[Example], predicted: &[String]) -> Report {
         in_scope_accuracy: has_oos.then(|| in_scope.iter().filter(|(e, p)| e.intent == **p).count() as f64 / in_scope.len().max(1) as f64),
         per_intent,
         confusions,
+        oos_sweep: Vec::new(),
     }
 }
 

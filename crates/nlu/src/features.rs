@@ -64,15 +64,19 @@ fn is_cjk(c: char) -> bool {
 }
 
 impl Featurizer {
+    /// Fits the vocabulary on training texts. In large training sets (1,000 texts or more) a
+    /// term seen in only one text is dropped: it cannot generalise, and it costs a row of
+    /// weights per intent.
     pub fn fit(texts: &[String]) -> Self {
-        let mut ids = HashMap::new();
+        let min_df = if texts.len() >= 1000 { 2.0 } else { 1.0 };
+        let mut all: HashMap<String, u32> = HashMap::new();
         let mut df: Vec<f32> = Vec::new();
         for text in texts {
             let mut seen: Vec<u32> = terms(text)
                 .into_iter()
                 .map(|t| {
-                    let next = ids.len() as u32;
-                    *ids.entry(t).or_insert(next)
+                    let next = all.len() as u32;
+                    *all.entry(t).or_insert(next)
                 })
                 .collect();
             seen.sort_unstable();
@@ -85,8 +89,16 @@ impl Featurizer {
             }
         }
         let n = texts.len().max(1) as f32;
-        let idf = df.iter().map(|&d| ((1.0 + n) / (1.0 + d)).ln() + 1.0).collect();
+        let mut kept: Vec<(String, f32)> = all.into_iter().filter(|(_, id)| df[*id as usize] >= min_df).map(|(t, id)| (t, df[id as usize])).collect();
+        kept.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let idf = kept.iter().map(|(_, d)| ((1.0 + n) / (1.0 + d)).ln() + 1.0).collect();
+        let ids = kept.into_iter().enumerate().map(|(id, (term, _))| (term, id as u32)).collect();
         Self { ids, idf }
+    }
+
+    /// Number of features (ids run from 0 to this, exclusive).
+    pub fn len(&self) -> usize {
+        self.idf.len()
     }
 
     /// The text's vector (sublinear term frequency × idf, L2-normalised). Unknown terms are dropped.

@@ -6,16 +6,21 @@
 //!   with a confidence, the ranked alternatives and the entities found, each with its
 //!   character span, normalized value and extractor.
 //!
-//! The recognizer is a nearest-example classifier over TF-IDF character n-grams (2–4) and words,
-//! with entity values masked, so it works for English and Chinese alike (no whitespace-only
-//! tokenization). Below `oos_threshold` an utterance is `out_of_scope`.
+//! The recognizer is a softmax regression trained with burn over TF-IDF character n-grams (2–4)
+//! and words, with entity values masked, so it works for English and Chinese alike (no
+//! whitespace-only tokenization). An intent's confidence is the geometric mean of the
+//! classifier's probability and the text's cosine similarity to that intent's centroid: the
+//! classifier separates intents, the similarity says whether the text is near any of them.
+//! Below `oos_threshold` an utterance is `out_of_scope`; an intent named `out_of_scope` (or
+//! `oos`, as in CLINC150) is learned like any other and also yields `out_of_scope`.
 //!
 //! [`eval`] scores the recognizer on labelled JSON lines (`deskbot eval nlu`).
 //!
-//! Not built yet (see README): GPT-2 features and a burn-trained classifier, calibrated
-//! confidences, multi-intent splitting, slot F1, saved models (`train nlu`).
+//! Not built yet (see README): GPT-2 features, calibrated confidences, multi-intent splitting,
+//! slot F1, saved models (`train nlu`).
 
 mod builtin;
+mod classifier;
 mod domain;
 mod entities;
 pub mod eval;

@@ -6,10 +6,14 @@ use serde::Serialize;
 
 use crate::domain::NluDomain;
 use crate::entities::{Entity, EntityExtractor};
+use crate::classifier::{LinearClassifier, TrainOptions};
 use crate::features::{Featurizer, Vector, cosine};
 
 /// The intent name given to utterances the domain does not cover.
 pub const OUT_OF_SCOPE: &str = "out_of_scope";
+
+/// CLINC150's name for its out-of-scope examples: learned as a class, reported as [`OUT_OF_SCOPE`].
+const OOS_INTENT: &str = "oos";
 
 /// Longest utterance the recognizer reads, in characters; the rest is ignored (but the caller
 /// keeps the whole text).
@@ -34,7 +38,9 @@ pub struct ParseResult {
 /// A recognizer trained on a domain's examples.
 pub struct Parser {
     featurizer: Featurizer,
-    examples: Vec<(usize, Vector)>,
+    classifier: LinearClassifier,
+    /// Per intent, the normalised mean of its examples' vectors.
+    centroids: Vec<Vector>,
     intents: Vec<String>,
     patterns: Vec<(usize, Regex)>,
     extractor: EntityExtractor,
@@ -58,14 +64,16 @@ impl Parser {
             }
         }
         let featurizer = Featurizer::fit(&texts);
-        let examples = labels.into_iter().zip(texts.iter().map(|t| featurizer.transform(t))).collect();
+        let vectors: Vec<Vector> = texts.iter().map(|t| featurizer.transform(t)).collect();
+        let classifier = LinearClassifier::train(&vectors, &labels, featurizer.len(), intents.len(), &TrainOptions::default());
+        let centroids = centroids(&vectors, &labels, intents.len());
         let patterns = domain
             .intents
             .values()
             .enumerate()
             .flat_map(|(index, def)| def.patterns.iter().map(move |p| (index, Regex::new(p).expect("validated when loaded"))))
             .collect();
-        Self { featurizer, examples, intents, patterns, extractor, oos_threshold: domain.oos_threshold, today: None }
+        Self { featurizer, classifier, centroids, intents, patterns, extractor, oos_threshold: domain.oos_threshold, today: None }
     }
 
     /// Fixes "today" for relative dates (tests, replays); otherwise the local date is used.
@@ -87,17 +95,36 @@ impl Parser {
             scores[*index] = 1.0;
         } else {
             let vector = self.featurizer.transform(&self.extractor.mask(&read, &entities));
-            for (label, example) in &self.examples {
-                scores[*label] = scores[*label].max(cosine(&vector, example));
-            }
+            // The classifier separates intents well but is confident even far from anything it
+            // was trained on; the similarity to each intent's centroid says how close the text
+            // is. Their geometric mean is the confidence.
+            let probabilities = self.classifier.probabilities(&vector);
+            scores = probabilities.iter().zip(&self.centroids).map(|(p, c)| (p * cosine(&vector, c).max(0.0)).sqrt()).collect();
         }
         let mut ranking: Vec<IntentScore> =
             self.intents.iter().zip(&scores).map(|(name, &confidence)| IntentScore { name: name.clone(), confidence }).collect();
         ranking.sort_by(|a, b| b.confidence.total_cmp(&a.confidence).then(a.name.cmp(&b.name)));
         let intent = match ranking.first() {
+            Some(best) if best.name == OOS_INTENT => IntentScore { name: OUT_OF_SCOPE.into(), confidence: best.confidence },
             Some(best) if best.confidence >= self.oos_threshold => best.clone(),
             best => IntentScore { name: OUT_OF_SCOPE.into(), confidence: 1.0 - best.map_or(0.0, |b| b.confidence) },
         };
         ParseResult { text: text.to_string(), intent, ranking, entities }
     }
+}
+
+/// The normalised mean vector of each label's examples.
+fn centroids(vectors: &[Vector], labels: &[usize], classes: usize) -> Vec<Vector> {
+    let mut sums: Vec<std::collections::BTreeMap<u32, f32>> = vec![Default::default(); classes];
+    for (vector, &label) in vectors.iter().zip(labels) {
+        for &(id, value) in vector {
+            *sums[label].entry(id).or_default() += value;
+        }
+    }
+    sums.into_iter()
+        .map(|sum| {
+            let norm = sum.values().map(|v| v * v).sum::<f32>().sqrt().max(f32::MIN_POSITIVE);
+            sum.into_iter().map(|(id, v)| (id, v / norm)).collect()
+        })
+        .collect()
 }

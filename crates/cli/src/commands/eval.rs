@@ -82,6 +82,12 @@ fn print_report(report: &Report) -> anyhow::Result<()> {
     print_line(&format!("  {} utterances: accuracy {:.4}, macro-F1 {:.4}", report.examples, report.accuracy, report.macro_f1))?;
     if let (Some(recall), Some(in_scope)) = (report.oos_recall, report.in_scope_accuracy) {
         print_line(&format!("  out-of-scope recall {recall:.4}, in-scope accuracy {in_scope:.4}"))?;
+        for point in &report.oos_sweep {
+            print_line(&format!(
+                "    at --oos-threshold {:.2}: out-of-scope recall {:.4}, in-scope accuracy {:.4}",
+                point.threshold, point.oos_recall, point.in_scope_accuracy
+            ))?;
+        }
     }
     let mut worst: Vec<_> = report.per_intent.iter().collect();
     worst.sort_by(|a, b| a.f1.total_cmp(&b.f1));
