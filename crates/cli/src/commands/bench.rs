@@ -20,6 +20,8 @@ pub enum Bench {
     Replay(ReplayArgs),
     /// Language-model training speed (tokens/s) per backend
     Train(super::bench_train::Args),
+    /// NLU training time and parse latency (p50 / p99)
+    Nlu(super::bench_nlu::Args),
 }
 
 #[derive(clap::Args, Debug)]
@@ -62,6 +64,7 @@ pub fn run(bench: Bench) -> anyhow::Result<()> {
         Bench::Gpt2(args) => gpt2(args),
         Bench::Replay(args) => replay(args),
         Bench::Train(args) => super::bench_train::run(args),
+        Bench::Nlu(args) => super::bench_nlu::run(args),
     }
 }
 
