@@ -1,4 +1,4 @@
-//! The trained recognizer: intent by nearest examples, plus entities.
+//! The trained recognizer: intent by a burn-trained classifier checked against intent centroids, plus entities.
 
 use chrono::NaiveDate;
 use regex::Regex;
