@@ -41,6 +41,9 @@ enum Command {
     Logits(commands::logits::Args),
     /// Build language-model training text from the domain and public corpora
     Corpus(commands::corpus::Args),
+    /// Train and save a model (`deskbot train nlu`)
+    #[command(subcommand)]
+    Train(commands::train_nlu::Train),
     /// Train a tokenizer and a GPT-2 on domain text (or fine-tune one with --init)
     TrainLm(commands::train_lm::Args),
     /// Evaluate the NLU on labelled data, or a language model's perplexity
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         Command::Generate(args) => commands::generate::run(args).map(|()| ExitCode::SUCCESS),
         Command::Logits(args) => commands::logits::run(args).map(|()| ExitCode::SUCCESS),
         Command::Corpus(args) => commands::corpus::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Train(train) => commands::train_nlu::run(train).map(|()| ExitCode::SUCCESS),
         Command::TrainLm(args) => commands::train_lm::run(args).map(|()| ExitCode::SUCCESS),
         Command::Eval(eval) => commands::eval::run(eval).map(|()| ExitCode::SUCCESS),
         Command::Bench(bench) => commands::bench::run(bench).map(|()| ExitCode::SUCCESS),

@@ -98,3 +98,27 @@ fn eval_nlu_reports_metrics_and_names_bad_lines() {
     let out = deskbot(&["eval", "nlu", "--train", data.to_str().unwrap(), "--cv", "2"], "");
     assert!(!out.status.success() && text(&out.stderr).contains("data.jsonl:7:"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn train_nlu_saves_a_model_that_parse_loads_and_that_refuses_another_domain() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("nlu-model");
+    let out = deskbot(&["train", "nlu", "--domain", "intents", "--out", model.to_str().unwrap()], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = deskbot(&["parse", "--model", model.to_str().unwrap(), "--json", "refund $40 for order 12345"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(parsed["intent"]["name"], "request_refund");
+    assert!(parsed["entities"].as_array().unwrap().iter().any(|e| e["entity"] == "money" && e["normalized"]["amount"] == 40.0));
+
+    // The same model against a changed domain: a clear error.
+    let domain = dir.path().join("domain");
+    std::fs::create_dir(&domain).unwrap();
+    let nlu = std::fs::read_to_string(repo().join("intents/nlu.ron")).unwrap().replacen("\"hello\"", "\"hello\", \"hey there\"", 1);
+    std::fs::write(domain.join("nlu.ron"), nlu).unwrap();
+    std::fs::copy(repo().join("intents/flows.ron"), domain.join("flows.ron")).unwrap();
+    let templates = repo().join("templates");
+    let out = deskbot(&["parse", "--model", model.to_str().unwrap(), "--domain", domain.to_str().unwrap(), "--templates", templates.to_str().unwrap(), "hi"], "");
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("another domain"), "{}", text(&out.stderr));
+}

@@ -111,6 +111,17 @@ impl LinearClassifier {
         logits
     }
 
+    /// Weights (`[features, classes]`, row-major) and bias: what a saved model stores.
+    pub fn parts(&self) -> (&[f32], &[f32]) {
+        (&self.weights, &self.bias)
+    }
+
+    /// Rebuilds a classifier from [`LinearClassifier::parts`]; `None` if the sizes disagree.
+    pub fn from_parts(weights: Vec<f32>, bias: Vec<f32>) -> Option<Self> {
+        let classes = bias.len();
+        (classes > 0 && weights.len() % classes == 0).then_some(Self { weights, bias, classes })
+    }
+
     /// Class probabilities of one utterance.
     pub fn probabilities(&self, vector: &Vector) -> Vec<f32> {
         let mut logits = self.logits(vector);

@@ -19,12 +19,12 @@ use std::path::{Path, PathBuf};
 
 use ronfile::FileError;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::builtin::Builtin;
 
 /// One intent: example utterances and optional regex patterns (a match decides the intent).
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct IntentDef {
     #[serde(default)]
@@ -34,7 +34,7 @@ pub struct IntentDef {
 }
 
 /// How an entity is found.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub enum EntityDef {
     /// A regular expression; with a capture group, the group is the value.
     Regex(String),
@@ -44,7 +44,7 @@ pub enum EntityDef {
     Builtin(Builtin),
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename = "Nlu", deny_unknown_fields)]
 pub struct NluDomain {
     #[serde(default)]

@@ -96,6 +96,21 @@ impl Featurizer {
         Self { ids, idf }
     }
 
+    /// The terms in id order, and their idf: what a saved model stores.
+    pub fn parts(&self) -> (Vec<String>, Vec<f32>) {
+        let mut terms = vec![String::new(); self.idf.len()];
+        for (term, &id) in &self.ids {
+            terms[id as usize] = term.clone();
+        }
+        (terms, self.idf.clone())
+    }
+
+    /// Rebuilds a fitted featurizer from [`Featurizer::parts`].
+    pub fn from_parts(terms: Vec<String>, idf: Vec<f32>) -> Self {
+        let ids = terms.into_iter().enumerate().map(|(id, term)| (term, id as u32)).collect();
+        Self { ids, idf }
+    }
+
     /// Number of features (ids run from 0 to this, exclusive).
     pub fn len(&self) -> usize {
         self.idf.len()

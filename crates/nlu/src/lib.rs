@@ -14,10 +14,13 @@
 //! Below `oos_threshold` an utterance is `out_of_scope`; an intent named `out_of_scope` (or
 //! `oos`, as in CLINC150) is learned like any other and also yields `out_of_scope`.
 //!
+//! [`model`]: a trained parser saves to / loads from a directory (versioned; a model trained
+//! for another domain is refused by [`Parser::check_domain`]).
+//!
 //! [`eval`] scores the recognizer on labelled JSON lines (`deskbot eval nlu`).
 //!
 //! Not built yet (see README): GPT-2 features, calibrated confidences, multi-intent splitting,
-//! slot F1, saved models (`train nlu`).
+//! slot F1.
 
 mod builtin;
 mod classifier;
@@ -25,6 +28,7 @@ mod domain;
 mod entities;
 pub mod eval;
 mod features;
+pub mod model;
 mod parser;
 
 pub use builtin::Builtin;

@@ -37,10 +37,12 @@ pub struct ParseResult {
 
 /// A recognizer trained on a domain's examples.
 pub struct Parser {
-    featurizer: Featurizer,
-    classifier: LinearClassifier,
+    /// The domain it was trained on (saved with the model; entities and patterns come from it).
+    pub(crate) domain: NluDomain,
+    pub(crate) featurizer: Featurizer,
+    pub(crate) classifier: LinearClassifier,
     /// Per intent, the normalised mean of its examples' vectors.
-    centroids: Vec<Vector>,
+    pub(crate) centroids: Vec<Vector>,
     intents: Vec<String>,
     patterns: Vec<(usize, Regex)>,
     extractor: EntityExtractor,
@@ -67,13 +69,28 @@ impl Parser {
         let vectors: Vec<Vector> = texts.iter().map(|t| featurizer.transform(t)).collect();
         let classifier = LinearClassifier::train(&vectors, &labels, featurizer.len(), intents.len(), &TrainOptions::default());
         let centroids = centroids(&vectors, &labels, intents.len());
+        Self::assemble(domain.clone(), featurizer, classifier, centroids)
+    }
+
+    /// A parser from its learned parts and the domain they were learned from.
+    pub(crate) fn assemble(domain: NluDomain, featurizer: Featurizer, classifier: LinearClassifier, centroids: Vec<Vector>) -> Self {
         let patterns = domain
             .intents
             .values()
             .enumerate()
             .flat_map(|(index, def)| def.patterns.iter().map(move |p| (index, Regex::new(p).expect("validated when loaded"))))
             .collect();
-        Self { featurizer, classifier, centroids, intents, patterns, extractor, oos_threshold: domain.oos_threshold, today: None }
+        Self {
+            extractor: EntityExtractor::new(&domain),
+            intents: domain.intents.keys().cloned().collect(),
+            oos_threshold: domain.oos_threshold,
+            patterns,
+            featurizer,
+            classifier,
+            centroids,
+            today: None,
+            domain,
+        }
     }
 
     /// Fixes "today" for relative dates (tests, replays); otherwise the local date is used.

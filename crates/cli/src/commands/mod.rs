@@ -10,6 +10,7 @@ pub mod logits;
 pub mod parse;
 pub mod replay;
 pub mod train_lm;
+pub mod train_nlu;
 
 use std::path::Path;
 

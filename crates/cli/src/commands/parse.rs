@@ -8,14 +8,25 @@ pub struct Args {
     text: String,
     #[command(flatten)]
     domain: DomainArgs,
+    /// A model saved by `deskbot train nlu` (checked against --domain when both are given)
+    #[arg(long)]
+    model: Option<std::path::PathBuf>,
     /// Print the full result as JSON
     #[arg(long)]
     json: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let bot = deskbot::Bot::new(args.domain.load()?)?;
-    let result = bot.parser().parse(&args.text);
+    let result = match &args.model {
+        Some(dir) => {
+            let parser = nlu::Parser::load(dir)?;
+            if args.domain.domain.is_some() {
+                parser.check_domain(&args.domain.load()?.nlu, dir)?;
+            }
+            parser.parse(&args.text)
+        }
+        None => deskbot::Bot::new(args.domain.load()?)?.parser().parse(&args.text),
+    };
     if args.json {
         return print_line(&serde_json::to_string(&result)?);
     }

@@ -1,0 +1,80 @@
+//! `deskbot train nlu`: trains the intent recognizer and saves it as a versioned model.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use nlu::eval::{domain_from_examples, load_jsonl};
+use nlu::{NluDomain, Parser};
+
+use super::print_line;
+
+#[derive(clap::Subcommand, Debug)]
+pub enum Train {
+    /// Train the intent recognizer on a domain (nlu.ron) or labelled JSON lines, and save it
+    Nlu(NluArgs),
+}
+
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:\n  \
+    deskbot train nlu --domain intents --out target/nlu-model\n  \
+    deskbot train nlu --data ../shared/data/banking77/train.jsonl --out target/banking77-nlu\n  \
+    deskbot parse --model target/nlu-model 'where is my order 12345?'")]
+pub struct NluArgs {
+    /// Domain directory with nlu.ron (intents, examples, entities)
+    #[arg(long, conflicts_with = "data", required_unless_present = "data")]
+    domain: Option<PathBuf>,
+    /// Labelled utterances, one {"text", "intent"} JSON object per line
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// With --data: below this confidence an utterance is out of scope
+    #[arg(long, default_value_t = 0.0, requires = "data")]
+    oos_threshold: f32,
+    /// Model directory to write (nlu.json, weights.safetensors)
+    #[arg(long)]
+    out: PathBuf,
+    /// Replace OUT if it exists
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn run(train: Train) -> anyhow::Result<()> {
+    let Train::Nlu(args) = train;
+    if args.out.exists() && !args.force {
+        bail!("{} already exists; choose another --out, or pass --force to replace it", args.out.display());
+    }
+    let domain: NluDomain = match (&args.domain, &args.data) {
+        (Some(dir), None) => NluDomain::load(&dir.join("nlu.ron"))?,
+        (None, Some(file)) => domain_from_examples(&load_jsonl(file)?, args.oos_threshold),
+        _ => bail!("give --domain DIR or --data FILE.jsonl"),
+    };
+    let examples: usize = domain.intents.values().map(|i| i.examples.len()).sum();
+    if examples == 0 {
+        bail!("no examples to train on");
+    }
+    let spinner = ProgressBar::new_spinner()
+        .with_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("template"))
+        .with_message(format!("training on {examples} examples of {} intents", domain.intents.len()));
+    spinner.enable_steady_tick(Duration::from_millis(120));
+    let started = Instant::now();
+    let parser = Parser::train(&domain);
+    let seconds = started.elapsed().as_secs_f64();
+    spinner.finish_and_clear();
+    let mut staging = args.out.clone().into_os_string();
+    staging.push(".partial");
+    let staging = PathBuf::from(staging);
+    let _ = std::fs::remove_dir_all(&staging);
+    parser.save(&staging)?;
+    if args.out.exists() {
+        std::fs::remove_dir_all(&args.out).with_context(|| format!("replacing {}", args.out.display()))?;
+    }
+    std::fs::rename(&staging, &args.out).with_context(|| format!("moving {} to {}", staging.display(), args.out.display()))?;
+    print_line(&format!(
+        "trained on {examples} examples of {} intents in {seconds:.1} s; model (format {} v{}) in {}",
+        domain.intents.len(),
+        nlu::model::FORMAT,
+        nlu::model::FORMAT_VERSION,
+        args.out.display()
+    ))
+}

@@ -1,0 +1,169 @@
+//! Saved NLU models (`deskbot train nlu --out DIR`, `deskbot parse --model DIR`).
+//!
+//! A model directory holds `nlu.json` (format name and version, the domain it was trained on
+//! and its fingerprint, the feature vocabulary, the intent centroids) and
+//! `weights.safetensors` (the classifier's `weights` `[features, intents]` and `bias`). Loading
+//! checks the format version, and [`Parser::check_domain`] refuses a model trained for
+//! another domain.
+
+use std::path::Path;
+
+use safetensors::tensor::TensorView;
+use safetensors::{Dtype, SafeTensors};
+use serde::{Deserialize, Serialize};
+
+use crate::classifier::LinearClassifier;
+use crate::domain::{NluDomain, NluError};
+use crate::features::{Featurizer, Vector};
+use crate::parser::Parser;
+
+/// What `nlu.json` says it is.
+pub const FORMAT: &str = "deskbot-nlu";
+/// Bumped whenever the saved layout or the meaning of a field changes.
+pub const FORMAT_VERSION: u32 = 1;
+const META_FILE: &str = "nlu.json";
+const WEIGHTS_FILE: &str = "weights.safetensors";
+
+#[derive(Serialize, Deserialize)]
+struct Meta {
+    format: String,
+    version: u32,
+    domain_fingerprint: String,
+    domain: NluDomain,
+    terms: Vec<String>,
+    idf: Vec<f32>,
+    centroids: Vec<Vector>,
+}
+
+/// A stable fingerprint of a domain's intents, examples, patterns, entities and threshold.
+pub fn fingerprint(domain: &NluDomain) -> String {
+    let json = serde_json::to_string(domain).expect("a domain serializes");
+    // FNV-1a: stable across runs and platforms.
+    let hash = json.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    format!("{hash:016x}")
+}
+
+fn invalid(path: &Path, message: impl Into<String>) -> NluError {
+    NluError::Invalid { path: path.into(), message: message.into() }
+}
+
+impl Parser {
+    /// Writes the model into `dir` (created if needed).
+    pub fn save(&self, dir: &Path) -> Result<(), NluError> {
+        std::fs::create_dir_all(dir).map_err(|e| invalid(dir, e.to_string()))?;
+        let (terms, idf) = self.featurizer.parts();
+        let meta = Meta {
+            format: FORMAT.into(),
+            version: FORMAT_VERSION,
+            domain_fingerprint: fingerprint(&self.domain),
+            domain: self.domain.clone(),
+            terms,
+            idf,
+            centroids: self.centroids.clone(),
+        };
+        let meta_path = dir.join(META_FILE);
+        std::fs::write(&meta_path, serde_json::to_vec(&meta).expect("meta serializes")).map_err(|e| invalid(&meta_path, e.to_string()))?;
+        let (weights, bias) = self.classifier.parts();
+        let classes = bias.len();
+        let bytes = |values: &[f32]| values.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>();
+        let (weight_bytes, bias_bytes) = (bytes(weights), bytes(bias));
+        let tensors = [
+            ("weights", TensorView::new(Dtype::F32, vec![weights.len() / classes.max(1), classes], &weight_bytes).expect("consistent shape")),
+            ("bias", TensorView::new(Dtype::F32, vec![classes], &bias_bytes).expect("consistent shape")),
+        ];
+        let weights_path = dir.join(WEIGHTS_FILE);
+        safetensors::serialize_to_file(tensors, None, &weights_path).map_err(|e| invalid(&weights_path, e.to_string()))
+    }
+
+    /// Reads a model written by [`Parser::save`].
+    pub fn load(dir: &Path) -> Result<Self, NluError> {
+        let meta_path = dir.join(META_FILE);
+        let text = std::fs::read(&meta_path).map_err(|e| invalid(&meta_path, format!("{e} (is {} an NLU model directory?)", dir.display())))?;
+        let header: serde_json::Value = serde_json::from_slice(&text).map_err(|e| invalid(&meta_path, format!("not JSON: {e}")))?;
+        if header["format"] != FORMAT {
+            return Err(invalid(&meta_path, format!("not a deskbot NLU model (format {})", header["format"])));
+        }
+        if header["version"] != FORMAT_VERSION {
+            return Err(invalid(
+                &meta_path,
+                format!("model format version {} — this deskbot reads version {FORMAT_VERSION}; retrain with `deskbot train nlu`", header["version"]),
+            ));
+        }
+        let meta: Meta = serde_json::from_value(header).map_err(|e| invalid(&meta_path, e.to_string()))?;
+        let weights_path = dir.join(WEIGHTS_FILE);
+        let bytes = std::fs::read(&weights_path).map_err(|e| invalid(&weights_path, e.to_string()))?;
+        let file = SafeTensors::deserialize(&bytes).map_err(|e| invalid(&weights_path, format!("not a valid safetensors file ({e}); is it truncated?")))?;
+        let read = |name: &str, shape: &[usize]| -> Result<Vec<f32>, NluError> {
+            let view = file.tensor(name).map_err(|_| invalid(&weights_path, format!("tensor `{name}` is missing")))?;
+            if view.dtype() != Dtype::F32 || view.shape() != shape {
+                return Err(invalid(&weights_path, format!("tensor `{name}` is {:?} {:?}; nlu.json implies F32 {shape:?}", view.dtype(), view.shape())));
+            }
+            Ok(view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+        };
+        let classes = meta.domain.intents.len();
+        let classifier = LinearClassifier::from_parts(read("weights", &[meta.terms.len(), classes])?, read("bias", &[classes])?)
+            .ok_or_else(|| invalid(&weights_path, "the domain has no intents"))?;
+        if meta.centroids.len() != classes {
+            return Err(invalid(&meta_path, format!("{} centroids for {classes} intents", meta.centroids.len())));
+        }
+        Ok(Self::assemble(meta.domain, Featurizer::from_parts(meta.terms, meta.idf), classifier, meta.centroids))
+    }
+
+    /// Errors unless this parser was trained on `domain` (same intents, examples, entities).
+    pub fn check_domain(&self, domain: &NluDomain, model_dir: &Path) -> Result<(), NluError> {
+        let (trained, given) = (fingerprint(&self.domain), fingerprint(domain));
+        if trained != given {
+            return Err(invalid(
+                model_dir,
+                format!("this NLU model was trained for another domain (fingerprint {trained}, the domain given is {given}); retrain it with `deskbot train nlu`"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::{Example, domain_from_examples};
+
+    fn domain(extra: &str) -> NluDomain {
+        let examples: Vec<Example> = [("where is my parcel", "track"), ("track my package", "track"), ("i want my money back", "refund"), ("refund please", "refund"), (extra, "refund")]
+            .iter()
+            .map(|(t, i)| Example { text: t.to_string(), intent: i.to_string() })
+            .collect();
+        domain_from_examples(&examples, 0.1)
+    }
+
+    #[test]
+    fn a_saved_model_parses_exactly_as_the_trained_one() {
+        let parser = Parser::train(&domain("give it back"));
+        let dir = tempfile::tempdir().unwrap();
+        parser.save(dir.path()).unwrap();
+        let loaded = Parser::load(dir.path()).unwrap();
+        for text in ["where is my package", "can i get a refund", "我的包裹在哪里", ""] {
+            assert_eq!(parser.parse(text), loaded.parse(text));
+        }
+        loaded.check_domain(&domain("give it back"), dir.path()).unwrap();
+        let error = loaded.check_domain(&domain("another example"), dir.path()).unwrap_err().to_string();
+        assert!(error.contains("another domain"), "{error}");
+    }
+
+    #[test]
+    fn wrong_versions_and_truncated_weights_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        Parser::train(&domain("x")).save(dir.path()).unwrap();
+        let weights = dir.path().join(WEIGHTS_FILE);
+        let bytes = std::fs::read(&weights).unwrap();
+        std::fs::write(&weights, &bytes[..bytes.len() / 2]).unwrap();
+        let error = Parser::load(dir.path()).err().unwrap().to_string();
+        assert!(error.contains("weights.safetensors") && error.contains("truncated"), "{error}");
+
+        let meta = dir.path().join(META_FILE);
+        let text = std::fs::read_to_string(&meta).unwrap().replacen("\"version\":1", "\"version\":99", 1);
+        std::fs::write(&meta, text).unwrap();
+        let error = Parser::load(dir.path()).err().unwrap().to_string();
+        assert!(error.contains("nlu.json") && error.contains("version 99"), "{error}");
+        assert!(Parser::load(&dir.path().join("none")).err().unwrap().to_string().contains("NLU model directory"));
+    }
+}
