@@ -125,13 +125,14 @@ impl Featurizer {
             }
         }
         let mut vector: Vector = counts.into_iter().map(|(id, tf)| (id, (1.0 + tf.ln()) * self.idf[id as usize])).collect();
+        // Sorted before summing, so that the same text always gives the same bits.
+        vector.sort_unstable_by_key(|e| e.0);
         let norm = vector.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
         if norm > 0.0 {
             for entry in &mut vector {
                 entry.1 /= norm;
             }
         }
-        vector.sort_unstable_by_key(|e| e.0);
         vector
     }
 }

@@ -19,8 +19,7 @@
 //!
 //! [`eval`] scores the recognizer on labelled JSON lines (`deskbot eval nlu`).
 //!
-//! Not built yet (see README): GPT-2 features, calibrated confidences, multi-intent splitting,
-//! slot F1.
+//! Not built yet (see README): GPT-2 features, calibrated confidences, slot F1.
 
 mod builtin;
 mod classifier;
@@ -30,8 +29,9 @@ pub mod eval;
 mod features;
 pub mod model;
 mod parser;
+mod segments;
 
 pub use builtin::Builtin;
 pub use domain::{EntityDef, IntentDef, NluDomain, NluError};
 pub use entities::{Entity, EntityExtractor};
-pub use parser::{IntentScore, ParseResult, Parser, OUT_OF_SCOPE};
+pub use parser::{IntentScore, IntentSpan, ParseResult, Parser, OUT_OF_SCOPE};

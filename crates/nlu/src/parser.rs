@@ -8,6 +8,7 @@ use crate::domain::NluDomain;
 use crate::entities::{Entity, EntityExtractor};
 use crate::classifier::{LinearClassifier, TrainOptions};
 use crate::features::{Featurizer, Vector, cosine};
+use crate::segments::{char_offset, skip_connectives, split_points};
 
 /// The intent name given to utterances the domain does not cover.
 pub const OUT_OF_SCOPE: &str = "out_of_scope";
@@ -25,6 +26,15 @@ pub struct IntentScore {
     pub confidence: f32,
 }
 
+/// One of the requests in an utterance, with its character span.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IntentSpan {
+    pub name: String,
+    pub confidence: f32,
+    pub start: usize,
+    pub end: usize,
+}
+
 /// What [`Parser::parse`] found.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ParseResult {
@@ -33,6 +43,9 @@ pub struct ParseResult {
     /// Every intent, best first.
     pub ranking: Vec<IntentScore>,
     pub entities: Vec<Entity>,
+    /// Every request in the utterance, in order: one span for the whole text, or several
+    /// when it joins requests ("where is my order and can I change my address").
+    pub intents: Vec<IntentSpan>,
 }
 
 /// A recognizer trained on a domain's examples.
@@ -107,11 +120,19 @@ impl Parser {
         let today = self.today.unwrap_or_else(|| chrono::Local::now().date_naive());
         let read: String = text.chars().take(MAX_CHARS).collect();
         let entities = self.extractor.extract(&read, today);
+        let ranking = self.rank(&read, &entities);
+        let intent = self.decide(ranking.first());
+        let intents = self.requests(&read, &intent, today);
+        ParseResult { text: text.to_string(), intent, ranking, entities, intents }
+    }
+
+    /// Every intent with its confidence, best first.
+    fn rank(&self, read: &str, entities: &[Entity]) -> Vec<IntentScore> {
         let mut scores = vec![0.0f32; self.intents.len()];
-        if let Some((index, _)) = self.patterns.iter().find(|(_, p)| p.is_match(&read)) {
+        if let Some((index, _)) = self.patterns.iter().find(|(_, p)| p.is_match(read)) {
             scores[*index] = 1.0;
         } else {
-            let vector = self.featurizer.transform(&self.extractor.mask(&read, &entities));
+            let vector = self.featurizer.transform(&self.extractor.mask(read, entities));
             // The classifier separates intents well but is confident even far from anything it
             // was trained on; the similarity to each intent's centroid says how close the text
             // is. Their geometric mean is the confidence.
@@ -121,12 +142,42 @@ impl Parser {
         let mut ranking: Vec<IntentScore> =
             self.intents.iter().zip(&scores).map(|(name, &confidence)| IntentScore { name: name.clone(), confidence }).collect();
         ranking.sort_by(|a, b| b.confidence.total_cmp(&a.confidence).then(a.name.cmp(&b.name)));
-        let intent = match ranking.first() {
+        ranking
+    }
+
+    /// The intent to act on: the best one, unless it is out of scope or below the threshold.
+    fn decide(&self, best: Option<&IntentScore>) -> IntentScore {
+        match best {
             Some(best) if best.name == OOS_INTENT => IntentScore { name: OUT_OF_SCOPE.into(), confidence: best.confidence },
             Some(best) if best.confidence >= self.oos_threshold => best.clone(),
             best => IntentScore { name: OUT_OF_SCOPE.into(), confidence: 1.0 - best.map_or(0.0, |b| b.confidence) },
-        };
-        ParseResult { text: text.to_string(), intent, ranking, entities }
+        }
+    }
+
+    /// The requests in `read`: split at a connective when both sides are confidently
+    /// different in-scope intents (left to right, greedily).
+    fn requests(&self, read: &str, whole: &IntentScore, today: NaiveDate) -> Vec<IntentSpan> {
+        let classify = |part: &str| self.decide(self.rank(part, &self.extractor.extract(part, today)).first());
+        let in_scope = |i: &IntentScore| i.name != OUT_OF_SCOPE;
+        let mut spans = Vec::new();
+        let mut start = 0;
+        for (left_end, right_start) in split_points(read) {
+            if left_end <= start {
+                continue;
+            }
+            let right_start = skip_connectives(read, right_start);
+            let (left, right) = (classify(&read[start..left_end]), classify(&read[right_start..]));
+            if in_scope(&left) && in_scope(&right) && left.name != right.name {
+                spans.push(IntentSpan { name: left.name, confidence: left.confidence, start: char_offset(read, start), end: char_offset(read, left_end) });
+                start = right_start;
+            }
+        }
+        if spans.is_empty() {
+            return vec![IntentSpan { name: whole.name.clone(), confidence: whole.confidence, start: 0, end: read.chars().count() }];
+        }
+        let last = classify(&read[start..]);
+        spans.push(IntentSpan { name: last.name, confidence: last.confidence, start: char_offset(read, start), end: read.chars().count() });
+        spans
     }
 }
 
@@ -144,4 +195,52 @@ fn centroids(vectors: &[Vector], labels: &[usize], classes: usize) -> Vec<Vector
             sum.into_iter().map(|(id, v)| (id, v / norm)).collect()
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn bundled() -> Parser {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../intents/nlu.ron");
+        Parser::train(&NluDomain::load(&path).unwrap())
+    }
+
+    fn requests(parser: &Parser, text: &str) -> Vec<(String, String)> {
+        let chars: Vec<char> = text.chars().collect();
+        parser.parse(text).intents.iter().map(|i| (i.name.clone(), chars[i.start..i.end].iter().collect())).collect()
+    }
+
+    #[test]
+    fn joined_requests_come_back_in_order_with_their_spans() {
+        let parser = bundled();
+        let pair = |a: &str, b: &str, c: &str, d: &str| vec![(a.to_string(), b.to_string()), (c.to_string(), d.to_string())];
+        assert_eq!(
+            requests(&parser, "where is my order and can I change my address"),
+            pair("order_status", "where is my order", "change_address", "can I change my address")
+        );
+        assert_eq!(
+            requests(&parser, "I want a refund, and also where is my order 12345"),
+            pair("request_refund", "I want a refund", "order_status", "where is my order 12345")
+        );
+        assert_eq!(requests(&parser, "我的订单到哪了，还有我要退款"), pair("order_status", "我的订单到哪了", "request_refund", "我要退款"));
+        // One request: one span over the whole text, even with "and" inside.
+        assert_eq!(requests(&parser, "i want to return this and get my money back").len(), 1);
+        let text = "refund order 12345 and ship it back";
+        let single = parser.parse(text);
+        assert_eq!(single.intents.len(), 1);
+        assert_eq!((single.intents[0].start, single.intents[0].end), (0, text.chars().count()));
+    }
+
+    #[test]
+    fn empty_huge_emoji_and_chinese_inputs_parse() {
+        let parser = bundled();
+        for text in ["", "🙂🙂🙂", "我要退款", &"where is my order ".repeat(6000)] {
+            let result = parser.parse(text);
+            assert_eq!(result.text, text);
+            assert!(!result.intents.is_empty());
+        }
+    }
 }

@@ -34,6 +34,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for alternative in result.ranking.iter().skip(1).take(3) {
         print_line(&format!("  also: {} ({:.2})", alternative.name, alternative.confidence))?;
     }
+    if result.intents.len() > 1 {
+        let chars: Vec<char> = result.text.chars().collect();
+        for (n, request) in result.intents.iter().enumerate() {
+            let span: String = chars[request.start..request.end].iter().collect();
+            print_line(&format!("request {}: {} ({:.2}) [{}..{}] {span:?}", n + 1, request.name, request.confidence, request.start, request.end))?;
+        }
+    }
     for e in &result.entities {
         print_line(&format!("entity {}: {:?} [{}..{}] → {} ({})", e.entity, e.value, e.start, e.end, e.normalized, e.extractor))?;
     }

@@ -1,0 +1,48 @@
+//! Where one utterance may carry more than one request: at connectives ("and", "also", "then",
+//! commas, semicolons, 以及 / 还有 / 然后 / 并且 / ，). The parser tries each and keeps a split only
+//! when both sides are confidently different intents.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+static CONNECTIVE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\s+(?:and also|and then|and|also|then|plus)\s+|\s*[;,，；]\s*(?:(?:and|also|then)\s+)*|以及|还有|然后|并且")
+        .expect("a valid regex")
+});
+
+/// Candidate splits as (end of the left part, start of the right part), byte offsets, in order.
+pub fn split_points(text: &str) -> Vec<(usize, usize)> {
+    CONNECTIVE.find_iter(text).map(|m| (m.start(), m.end())).filter(|&(start, end)| start > 0 && end < text.len()).collect()
+}
+
+/// Moves `start` past connectives that open the rest of `text` ("，还有 …" → "…").
+pub fn skip_connectives(text: &str, mut start: usize) -> usize {
+    while let Some(m) = CONNECTIVE.find_at(text, start).filter(|m| m.start() == start && m.end() < text.len()) {
+        start = m.end();
+    }
+    start
+}
+
+/// A byte offset of `text` as a character offset.
+pub fn char_offset(text: &str, byte: usize) -> usize {
+    text[..byte].chars().count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connectives_split_english_and_chinese() {
+        let text = "where is my order and can I change my address";
+        let points = split_points(text);
+        assert_eq!(points.len(), 1);
+        assert_eq!((&text[..points[0].0], &text[points[0].1..]), ("where is my order", "can I change my address"));
+        let text = "我要退款，还有我的订单在哪里";
+        assert_eq!(split_points(text).len(), 2);
+        assert!(split_points("and then").is_empty());
+        let start = "我要退款，".len();
+        assert_eq!(&text[skip_connectives(text, start)..], "我的订单在哪里");
+    }
+}
