@@ -41,6 +41,9 @@ enum Command {
     Logits(commands::logits::Args),
     /// Build language-model training text from the domain and public corpora
     Corpus(commands::corpus::Args),
+    /// Convert another tool's training data (`deskbot import rasa DIR --out DIR`)
+    #[command(subcommand)]
+    Import(commands::import::Import),
     /// Train and save a model (`deskbot train nlu`)
     #[command(subcommand)]
     Train(commands::train_nlu::Train),
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
         Command::Generate(args) => commands::generate::run(args).map(|()| ExitCode::SUCCESS),
         Command::Logits(args) => commands::logits::run(args).map(|()| ExitCode::SUCCESS),
         Command::Corpus(args) => commands::corpus::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Import(import) => commands::import::run(import).map(|()| ExitCode::SUCCESS),
         Command::Train(train) => commands::train_nlu::run(train).map(|()| ExitCode::SUCCESS),
         Command::TrainLm(args) => commands::train_lm::run(args).map(|()| ExitCode::SUCCESS),
         Command::Eval(eval) => commands::eval::run(eval).map(|()| ExitCode::SUCCESS),

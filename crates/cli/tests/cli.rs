@@ -122,3 +122,21 @@ fn train_nlu_saves_a_model_that_parse_loads_and_that_refuses_another_domain() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("another domain"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn a_rasa_bot_imports_trains_and_parses() {
+    let shared = std::env::var("DESKBOT_SHARED").map(PathBuf::from).unwrap_or_else(|_| repo().join("../shared"));
+    let moodbot = shared.join("data/rasa_examples/moodbot");
+    let dir = tempfile::tempdir().unwrap();
+    let (domain, model) = (dir.path().join("mood"), dir.path().join("mood-nlu"));
+    let out = deskbot(&["import", "rasa", moodbot.to_str().unwrap(), "--out", domain.to_str().unwrap()], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("intents"), "{}", text(&out.stdout));
+    let out = deskbot(&["import", "rasa", moodbot.to_str().unwrap(), "--out", domain.to_str().unwrap()], "");
+    assert!(!out.status.success() && text(&out.stderr).contains("already exists"));
+    let out = deskbot(&["train", "nlu", "--domain", domain.to_str().unwrap(), "--out", model.to_str().unwrap()], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = deskbot(&["parse", "--model", model.to_str().unwrap(), "--json", "I am very sad today"], "");
+    let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(parsed["intent"]["name"], "mood_unhappy", "{parsed}");
+}

@@ -17,6 +17,8 @@
 //! [`model`]: a trained parser saves to / loads from a directory (versioned; a model trained
 //! for another domain is refused by [`Parser::check_domain`]).
 //!
+//! [`rasa`]: Rasa NLU YAML (intents, annotated entities, lookups, synonyms, regexes) → a domain.
+//!
 //! [`eval`] scores the recognizer on labelled JSON lines (`deskbot eval nlu`).
 //!
 //! Not built yet (see README): GPT-2 features, calibrated confidences, slot F1.
@@ -29,6 +31,7 @@ pub mod eval;
 mod features;
 pub mod model;
 mod parser;
+pub mod rasa;
 mod segments;
 
 pub use builtin::Builtin;

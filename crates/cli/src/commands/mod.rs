@@ -6,6 +6,7 @@ pub mod corpus;
 pub mod eval;
 pub mod eval_lm;
 pub mod generate;
+pub mod import;
 pub mod logits;
 pub mod parse;
 pub mod replay;
