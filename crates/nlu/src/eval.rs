@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{IntentDef, NluDomain, NluError};
 use crate::parser::{OUT_OF_SCOPE, Parser};
+use crate::slots::{SlotSpan, SlotTagger, span_f1};
 
 /// The label the public datasets give out-of-scope utterances.
 pub const OOS_LABEL: &str = "oos";
@@ -18,6 +19,9 @@ pub const OOS_LABEL: &str = "oos";
 pub struct Example {
     pub text: String,
     pub intent: String,
+    /// Slot values by character span, when the data is annotated (SNIPS).
+    #[serde(default)]
+    pub slots: Vec<SlotSpan>,
 }
 
 /// Reads JSON lines; an error names the file and line.
@@ -64,6 +68,8 @@ pub struct Report {
     pub per_intent: Vec<IntentMetrics>,
     /// (gold, predicted, count), most frequent first.
     pub confusions: Vec<(String, String, usize)>,
+    /// Exact-span slot F1 (micro), when the data has `slots`: set by [`evaluate_slots`].
+    pub slot_f1: Option<f64>,
     /// When the test set has `oos`: what other thresholds would have given, to tune one on
     /// held-out data.
     pub oos_sweep: Vec<ThresholdPoint>,
@@ -153,7 +159,18 @@ pub fn score(test: &[Example], predicted: &[String]) -> Report {
         per_intent,
         confusions,
         oos_sweep: Vec::new(),
+        slot_f1: None,
     }
+}
+
+/// Trains a slot tagger on `train`'s annotated slots and scores its spans on `test`, tagging
+/// each test utterance under the intent `parser` predicts for it; `None` when `train` has no slots.
+pub fn evaluate_slots(parser: &Parser, train: &[Example], test: &[Example]) -> Option<f64> {
+    let annotated: Vec<(&str, &str, &[SlotSpan])> = train.iter().map(|e| (e.text.as_str(), e.intent.as_str(), e.slots.as_slice())).collect();
+    let tagger = SlotTagger::train(&annotated)?;
+    let gold: Vec<Vec<SlotSpan>> = test.iter().map(|e| e.slots.clone()).collect();
+    let predicted: Vec<Vec<SlotSpan>> = test.iter().map(|e| tagger.tag(&e.text, &parser.parse(&e.text).intent.name)).collect();
+    Some(span_f1(&gold, &predicted))
 }
 
 /// Splits examples into `k` folds (every k-th example, after a seeded shuffle).
@@ -182,7 +199,7 @@ mod tests {
     use super::*;
 
     fn ex(text: &str, intent: &str) -> Example {
-        Example { text: text.into(), intent: intent.into() }
+        Example { text: text.into(), intent: intent.into(), slots: Vec::new() }
     }
 
     #[test]

@@ -19,9 +19,12 @@
 //!
 //! [`rasa`]: Rasa NLU YAML (intents, annotated entities, lookups, synonyms, regexes) → a domain.
 //!
+//! [`slots`]: a BIO slot tagger trained on annotated spans (used by `eval nlu` for slot F1).
+//!
 //! [`eval`] scores the recognizer on labelled JSON lines (`deskbot eval nlu`).
 //!
-//! Not built yet (see README): GPT-2 features, calibrated confidences, slot F1.
+//! Not built yet (see README): GPT-2 features, calibrated confidences, slot tagging inside
+//! [`Parser::parse`] (the tagger is used by evaluation only).
 
 mod builtin;
 mod classifier;
@@ -33,6 +36,7 @@ pub mod model;
 mod parser;
 pub mod rasa;
 mod segments;
+pub mod slots;
 
 pub use builtin::Builtin;
 pub use domain::{EntityDef, IntentDef, NluDomain, NluError};

@@ -5,13 +5,13 @@ use std::path::PathBuf;
 use anyhow::bail;
 use indicatif::{ProgressBar, ProgressStyle};
 use nlu::Parser;
-use nlu::eval::{Example, Report, domain_from_examples, evaluate, folds, load_jsonl};
+use nlu::eval::{Example, Report, domain_from_examples, evaluate, evaluate_slots, folds, load_jsonl};
 
 use super::print_line;
 
 #[derive(clap::Subcommand, Debug)]
 pub enum Eval {
-    /// Intent accuracy, macro-F1, per-intent P/R/F1, confusions, out-of-scope recall
+    /// Intent accuracy, macro-F1, per-intent P/R/F1, confusions, out-of-scope recall, slot F1
     Nlu(NluArgs),
     /// A language model's perplexity on a corpus, and tokens/s
     Lm(super::eval_lm::Args),
@@ -59,7 +59,9 @@ fn run_nlu(args: NluArgs) -> anyhow::Result<()> {
     let mut reports = Vec::new();
     for (train, test) in &splits {
         let parser = Parser::train(&domain_from_examples(train, args.oos_threshold));
-        reports.push(evaluate(&parser, test, || bar.inc(1)));
+        let mut report = evaluate(&parser, test, || bar.inc(1));
+        report.slot_f1 = evaluate_slots(&parser, train, test);
+        reports.push(report);
     }
     bar.finish_and_clear();
     if args.json {
@@ -74,12 +76,18 @@ fn run_nlu(args: NluArgs) -> anyhow::Result<()> {
     if reports.len() > 1 {
         let mean = |f: fn(&Report) -> f64| reports.iter().map(f).sum::<f64>() / reports.len() as f64;
         print_line(&format!("mean over {} folds: accuracy {:.4}, macro-F1 {:.4}", reports.len(), mean(|r| r.accuracy), mean(|r| r.macro_f1)))?;
+        if reports.iter().all(|r| r.slot_f1.is_some()) {
+            print_line(&format!("mean slot F1 (exact spans) {:.4}", mean(|r| r.slot_f1.unwrap_or(0.0))))?;
+        }
     }
     Ok(())
 }
 
 fn print_report(report: &Report) -> anyhow::Result<()> {
     print_line(&format!("  {} utterances: accuracy {:.4}, macro-F1 {:.4}", report.examples, report.accuracy, report.macro_f1))?;
+    if let Some(f1) = report.slot_f1 {
+        print_line(&format!("  slot F1 (exact spans) {f1:.4}"))?;
+    }
     if let (Some(recall), Some(in_scope)) = (report.oos_recall, report.in_scope_accuracy) {
         print_line(&format!("  out-of-scope recall {recall:.4}, in-scope accuracy {in_scope:.4}"))?;
         for point in &report.oos_sweep {

@@ -1,0 +1,269 @@
+//! A slot tagger learned from annotated examples (`slots` with character spans, as in SNIPS):
+//! every token gets a BIO label (`B-artist`, `I-artist`, `O`) from the same burn-trained softmax
+//! regression the intents use, over sparse context features (the word, its neighbours, affixes,
+//! shape, the utterance's intent, and the previous token's label — decoded greedily left to
+//! right, trained on the true previous labels); spans are rebuilt from the labels.
+//! [`span_f1`] scores exact spans.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use crate::classifier::{LinearClassifier, TrainOptions};
+use crate::features::Vector;
+
+/// One slot value in a text, by character offsets (end exclusive).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SlotSpan {
+    pub slot: String,
+    pub start: usize,
+    pub end: usize,
+    #[serde(default)]
+    pub value: String,
+}
+
+static TOKEN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\w+|[^\w\s]").expect("a valid regex"));
+
+/// A token with its character span.
+struct Token {
+    lower: String,
+    shape: String,
+    start: usize,
+    end: usize,
+}
+
+fn tokens(text: &str) -> Vec<Token> {
+    let mut chars_before = 0;
+    let mut last_byte = 0;
+    TOKEN
+        .find_iter(text)
+        .map(|m| {
+            chars_before += text[last_byte..m.start()].chars().count();
+            let length = m.as_str().chars().count();
+            let token = Token { lower: m.as_str().to_lowercase(), shape: shape(m.as_str()), start: chars_before, end: chars_before + length };
+            chars_before += length;
+            last_byte = m.end();
+            token
+        })
+        .collect()
+}
+
+/// `Xx`, `x`, `X`, `d`, `.`: what kind of characters, runs collapsed.
+fn shape(word: &str) -> String {
+    let mut out = String::new();
+    for c in word.chars() {
+        let class = if c.is_uppercase() {
+            'X'
+        } else if c.is_lowercase() {
+            'x'
+        } else if c.is_numeric() {
+            'd'
+        } else {
+            '.'
+        };
+        if !out.ends_with(class) {
+            out.push(class);
+        }
+    }
+    out
+}
+
+fn token_features(tokens: &[Token], i: usize, intent: &str, previous: &str) -> Vec<String> {
+    let word = |offset: isize| -> &str {
+        let j = i as isize + offset;
+        if j < 0 {
+            "<s>"
+        } else {
+            tokens.get(j as usize).map_or("</s>", |t| t.lower.as_str())
+        }
+    };
+    let w = &tokens[i].lower;
+    let prefix: String = w.chars().take(3).collect();
+    let suffix: String = w.chars().rev().take(3).collect::<Vec<_>>().into_iter().rev().collect();
+    vec![
+        "bias".to_string(),
+        format!("w={w}"),
+        format!("w-1={}", word(-1)),
+        format!("w+1={}", word(1)),
+        format!("w-2={}", word(-2)),
+        format!("w+2={}", word(2)),
+        format!("w-1w={}|{w}", word(-1)),
+        format!("ww+1={w}|{}", word(1)),
+        format!("pre={prefix}"),
+        format!("suf={suffix}"),
+        format!("shape={}", tokens[i].shape),
+        format!("pos={}", i.min(5)),
+        format!("intent={intent}"),
+        format!("intent={intent}|w={w}"),
+        format!("prev={previous}"),
+        format!("prev={previous}|w={w}"),
+    ]
+}
+
+/// A trained tagger.
+#[derive(Debug, Clone)]
+pub struct SlotTagger {
+    features: HashMap<String, u32>,
+    labels: Vec<String>,
+    classifier: LinearClassifier,
+}
+
+impl SlotTagger {
+    /// Trains on (text, intent, slot spans); `None` when no example has a slot.
+    pub fn train(examples: &[(&str, &str, &[SlotSpan])]) -> Option<Self> {
+        let slot_names: BTreeSet<&str> = examples.iter().flat_map(|(_, _, spans)| spans.iter().map(|s| s.slot.as_str())).collect();
+        if slot_names.is_empty() {
+            return None;
+        }
+        let mut labels = vec!["O".to_string()];
+        for name in &slot_names {
+            labels.push(format!("B-{name}"));
+            labels.push(format!("I-{name}"));
+        }
+        let label_id: HashMap<&str, usize> = labels.iter().enumerate().map(|(i, l)| (l.as_str(), i)).collect();
+        let tokenized: Vec<Vec<Token>> = examples.iter().map(|(text, _, _)| tokens(text)).collect();
+        let gold: Vec<Vec<String>> = tokenized.iter().zip(examples).map(|(toks, (_, _, spans))| bio_labels(toks, spans)).collect();
+        // Feature vocabulary: features seen at least twice (once-seen ones cannot generalise).
+        let mut counts: HashMap<String, usize> = HashMap::new();
+        for ((toks, labels), (_, intent, _)) in tokenized.iter().zip(&gold).zip(examples) {
+            for i in 0..toks.len() {
+                for feature in token_features(toks, i, intent, previous(labels, i)) {
+                    *counts.entry(feature).or_default() += 1;
+                }
+            }
+        }
+        let mut kept: Vec<String> = counts.into_iter().filter(|(_, n)| *n >= 2).map(|(f, _)| f).collect();
+        kept.sort_unstable();
+        let features: HashMap<String, u32> = kept.into_iter().enumerate().map(|(i, f)| (f, i as u32)).collect();
+        let mut vectors = Vec::new();
+        let mut targets = Vec::new();
+        for ((toks, labels), (_, intent, _)) in tokenized.iter().zip(&gold).zip(examples) {
+            for i in 0..toks.len() {
+                vectors.push(vectorize(&features, token_features(toks, i, intent, previous(labels, i))));
+                targets.push(label_id[labels[i].as_str()]);
+            }
+        }
+        let options = TrainOptions { epochs: 6, min_steps: 400, batch_size: 256, learning_rate: 0.05, weight_decay: 0.0, seed: 11 };
+        let classifier = LinearClassifier::train(&vectors, &targets, features.len(), labels.len(), &options);
+        Some(Self { features, labels, classifier })
+    }
+
+    /// The slot spans the tagger finds in `text`, an utterance of `intent`.
+    pub fn tag(&self, text: &str, intent: &str) -> Vec<SlotSpan> {
+        let toks = tokens(text);
+        let chars: Vec<char> = text.chars().collect();
+        let mut spans: Vec<SlotSpan> = Vec::new();
+        let mut open: Option<SlotSpan> = None;
+        let mut labels: Vec<String> = Vec::with_capacity(toks.len());
+        for i in 0..toks.len() {
+            let features = token_features(&toks, i, intent, previous(&labels, i));
+            let probabilities = self.classifier.probabilities(&vectorize(&self.features, features));
+            let best = (0..probabilities.len()).max_by(|&a, &b| probabilities[a].total_cmp(&probabilities[b])).unwrap_or(0);
+            labels.push(self.labels[best].clone());
+            let label = &self.labels[best];
+            let (kind, slot) = label.split_once('-').unwrap_or(("O", ""));
+            match (kind, open.as_mut()) {
+                // An inside label continuing the open span of the same slot extends it.
+                ("I", Some(span)) if span.slot == slot => span.end = toks[i].end,
+                ("B" | "I", _) => {
+                    spans.extend(open.take());
+                    open = Some(SlotSpan { slot: slot.to_string(), start: toks[i].start, end: toks[i].end, value: String::new() });
+                }
+                _ => spans.extend(open.take()),
+            }
+        }
+        spans.extend(open);
+        for span in &mut spans {
+            span.value = chars[span.start..span.end].iter().collect();
+        }
+        spans
+    }
+}
+
+/// The BIO label of every token, from the spans.
+fn bio_labels(toks: &[Token], spans: &[SlotSpan]) -> Vec<String> {
+    toks.iter()
+        .enumerate()
+        .map(|(i, token)| match spans.iter().find(|s| token.start >= s.start && token.start < s.end) {
+            Some(span) if toks[..i].iter().all(|t| t.start < span.start || t.start >= span.end) => format!("B-{}", span.slot),
+            Some(span) => format!("I-{}", span.slot),
+            None => "O".to_string(),
+        })
+        .collect()
+}
+
+fn previous(labels: &[String], i: usize) -> &str {
+    if i == 0 { "<s>" } else { labels[i - 1].as_str() }
+}
+
+fn vectorize(vocabulary: &HashMap<String, u32>, features: Vec<String>) -> Vector {
+    let mut ids: Vec<u32> = features.iter().filter_map(|f| vocabulary.get(f).copied()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let value = 1.0 / (ids.len().max(1) as f32).sqrt();
+    ids.into_iter().map(|id| (id, value)).collect()
+}
+
+/// Micro-averaged F1 of exact spans (same slot, start and end) over all texts.
+pub fn span_f1(gold: &[Vec<SlotSpan>], predicted: &[Vec<SlotSpan>]) -> f64 {
+    let key = |s: &SlotSpan| (s.slot.clone(), s.start, s.end);
+    let (mut hits, mut gold_total, mut predicted_total) = (0usize, 0usize, 0usize);
+    for (g, p) in gold.iter().zip(predicted) {
+        let g: BTreeSet<_> = g.iter().map(key).collect();
+        let p: BTreeSet<_> = p.iter().map(key).collect();
+        hits += g.intersection(&p).count();
+        gold_total += g.len();
+        predicted_total += p.len();
+    }
+    if hits == 0 {
+        return 0.0;
+    }
+    let precision = hits as f64 / predicted_total as f64;
+    let recall = hits as f64 / gold_total as f64;
+    2.0 * precision * recall / (precision + recall)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(slot: &str, text: &str, value: &str) -> SlotSpan {
+        let byte = text.find(value).unwrap();
+        let start = text[..byte].chars().count();
+        SlotSpan { slot: slot.into(), start, end: start + value.chars().count(), value: value.into() }
+    }
+
+    #[test]
+    fn slots_are_learned_from_context_and_rebuilt_as_spans() {
+        let cities = ["Paris", "Berlin", "New York", "Rome", "San Jose", "Lyon", "Oslo", "Kyoto"];
+        let days = ["tomorrow", "friday", "monday", "tonight"];
+        let mut data = Vec::new();
+        for (i, city) in cities.iter().enumerate() {
+            let day = days[i % days.len()];
+            for template in ["book a table in {c} for {d}", "weather in {c} {d}", "is it raining in {c} {d} ?"] {
+                let text = template.replace("{c}", city).replace("{d}", day);
+                let spans = vec![span("city", &text, city), span("day", &text, day)];
+                data.push((text, spans));
+            }
+        }
+        let examples: Vec<(&str, &str, &[SlotSpan])> = data.iter().map(|(t, s)| (t.as_str(), "ask", s.as_slice())).collect();
+        let tagger = SlotTagger::train(&examples).unwrap();
+        let text = "book a table in Rome for tonight";
+        assert_eq!(tagger.tag(text, "ask"), vec![span("city", text, "Rome"), span("day", text, "tonight")]);
+        let gold: Vec<Vec<SlotSpan>> = data.iter().map(|(_, s)| s.clone()).collect();
+        let predicted: Vec<Vec<SlotSpan>> = data.iter().map(|(t, _)| tagger.tag(t, "ask")).collect();
+        assert!(span_f1(&gold, &predicted) > 0.95);
+        assert!(SlotTagger::train(&[("no slots here", "ask", &[][..])]).is_none());
+    }
+
+    #[test]
+    fn span_f1_counts_exact_matches() {
+        let a = SlotSpan { slot: "x".into(), start: 0, end: 2, value: String::new() };
+        let b = SlotSpan { slot: "x".into(), start: 3, end: 5, value: String::new() };
+        let shifted = SlotSpan { start: 1, ..a.clone() };
+        assert_eq!(span_f1(&[vec![a.clone(), b.clone()]], &[vec![a.clone(), b.clone()]]), 1.0);
+        assert!((span_f1(&[vec![a.clone(), b]], &[vec![a, shifted]]) - 0.5).abs() < 1e-12);
+    }
+}
