@@ -140,3 +140,28 @@ fn a_rasa_bot_imports_trains_and_parses() {
     let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(parsed["intent"]["name"], "mood_unhappy", "{parsed}");
 }
+
+#[test]
+fn train_nlu_on_annotated_slots_tags_them_in_parse() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("flights.jsonl");
+    let mut lines = String::new();
+    for (i, city) in ["Paris", "Rome", "Oslo", "Lyon", "Kyoto", "Lima", "Cairo", "Perth"].iter().enumerate() {
+        for text in [format!("fly to {city}"), format!("book a flight to {city} please"), format!("i need to get to {city}")] {
+            let start = text.find(city).unwrap();
+            let slot = serde_json::json!({"start": start, "end": start + city.len(), "slot": "city", "value": city});
+            lines.push_str(&serde_json::json!({"text": text, "intent": "book_flight", "slots": [slot]}).to_string());
+            lines.push('\n');
+        }
+        lines.push_str(&serde_json::json!({"text": format!("hello number {i}"), "intent": "greet"}).to_string());
+        lines.push('\n');
+    }
+    std::fs::write(&data, lines).unwrap();
+    let model = dir.path().join("model");
+    let out = deskbot(&["train", "nlu", "--data", data.to_str().unwrap(), "--out", model.to_str().unwrap()], "");
+    assert!(out.status.success() && text(&out.stdout).contains("slot tagger"), "{}{}", text(&out.stdout), text(&out.stderr));
+    let out = deskbot(&["parse", "--model", model.to_str().unwrap(), "--json", "book a flight to Rome please"], "");
+    let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let entities = parsed["entities"].as_array().unwrap();
+    assert!(entities.iter().any(|e| e["entity"] == "city" && e["value"] == "Rome" && e["extractor"] == "tagger"), "{parsed}");
+}

@@ -52,7 +52,7 @@ impl Bag {
 }
 
 /// A trained classifier, held on the host.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LinearClassifier {
     /// Row-major `[features, classes]`.
     weights: Vec<f32>,

@@ -19,12 +19,12 @@
 //!
 //! [`rasa`]: Rasa NLU YAML (intents, annotated entities, lookups, synonyms, regexes) → a domain.
 //!
-//! [`slots`]: a BIO slot tagger trained on annotated spans (used by `eval nlu` for slot F1).
+//! [`slots`]: a BIO slot tagger trained on annotated spans (`eval nlu` slot F1; with
+//! [`Parser::with_slot_tagger`] its spans join the entities and are saved with the model).
 //!
 //! [`eval`] scores the recognizer on labelled JSON lines (`deskbot eval nlu`).
 //!
-//! Not built yet (see README): GPT-2 features, calibrated confidences, slot tagging inside
-//! [`Parser::parse`] (the tagger is used by evaluation only).
+//! Not built yet (see README): GPT-2 features, calibrated confidences.
 
 mod builtin;
 mod classifier;

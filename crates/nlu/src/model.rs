@@ -16,6 +16,7 @@ use crate::classifier::LinearClassifier;
 use crate::domain::{NluDomain, NluError};
 use crate::features::{Featurizer, Vector};
 use crate::parser::Parser;
+use crate::slots::SlotTagger;
 
 /// What `nlu.json` says it is.
 pub const FORMAT: &str = "deskbot-nlu";
@@ -33,6 +34,11 @@ struct Meta {
     terms: Vec<String>,
     idf: Vec<f32>,
     centroids: Vec<Vector>,
+    /// The slot tagger's feature vocabulary and labels (empty without a tagger).
+    #[serde(default)]
+    slot_features: Vec<String>,
+    #[serde(default)]
+    slot_labels: Vec<String>,
 }
 
 /// A stable fingerprint of a domain's intents, examples, patterns, entities and threshold.
@@ -52,7 +58,10 @@ impl Parser {
     pub fn save(&self, dir: &Path) -> Result<(), NluError> {
         std::fs::create_dir_all(dir).map_err(|e| invalid(dir, e.to_string()))?;
         let (terms, idf) = self.featurizer.parts();
+        let tagger = self.slot_tagger.as_ref().map(|t| t.parts());
         let meta = Meta {
+            slot_features: tagger.as_ref().map_or_else(Vec::new, |(vocabulary, _, _)| vocabulary.clone()),
+            slot_labels: tagger.as_ref().map_or_else(Vec::new, |(_, labels, _)| labels.to_vec()),
             format: FORMAT.into(),
             version: FORMAT_VERSION,
             domain_fingerprint: fingerprint(&self.domain),
@@ -63,14 +72,26 @@ impl Parser {
         };
         let meta_path = dir.join(META_FILE);
         std::fs::write(&meta_path, serde_json::to_vec(&meta).expect("meta serializes")).map_err(|e| invalid(&meta_path, e.to_string()))?;
-        let (weights, bias) = self.classifier.parts();
-        let classes = bias.len();
         let bytes = |values: &[f32]| values.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>();
-        let (weight_bytes, bias_bytes) = (bytes(weights), bytes(bias));
-        let tensors = [
-            ("weights", TensorView::new(Dtype::F32, vec![weights.len() / classes.max(1), classes], &weight_bytes).expect("consistent shape")),
-            ("bias", TensorView::new(Dtype::F32, vec![classes], &bias_bytes).expect("consistent shape")),
-        ];
+        let mut classifiers = vec![("", &self.classifier)];
+        if let Some((_, _, classifier)) = &tagger {
+            classifiers.push(("slot_", classifier));
+        }
+        let buffers: Vec<(String, Vec<usize>, Vec<u8>)> = classifiers
+            .iter()
+            .flat_map(|(prefix, classifier)| {
+                let (weights, bias) = classifier.parts();
+                let classes = bias.len();
+                [
+                    (format!("{prefix}weights"), vec![weights.len() / classes.max(1), classes], bytes(weights)),
+                    (format!("{prefix}bias"), vec![classes], bytes(bias)),
+                ]
+            })
+            .collect();
+        let tensors: Vec<(&str, TensorView)> = buffers
+            .iter()
+            .map(|(name, shape, data)| (name.as_str(), TensorView::new(Dtype::F32, shape.clone(), data).expect("consistent shape")))
+            .collect();
         let weights_path = dir.join(WEIGHTS_FILE);
         safetensors::serialize_to_file(tensors, None, &weights_path).map_err(|e| invalid(&weights_path, e.to_string()))
     }
@@ -106,7 +127,15 @@ impl Parser {
         if meta.centroids.len() != classes {
             return Err(invalid(&meta_path, format!("{} centroids for {classes} intents", meta.centroids.len())));
         }
-        Ok(Self::assemble(meta.domain, Featurizer::from_parts(meta.terms, meta.idf), classifier, meta.centroids))
+        let tagger = if meta.slot_labels.is_empty() {
+            None
+        } else {
+            let labels = meta.slot_labels.len();
+            let classifier = LinearClassifier::from_parts(read("slot_weights", &[meta.slot_features.len(), labels])?, read("slot_bias", &[labels])?)
+                .ok_or_else(|| invalid(&weights_path, "the slot tagger has no labels"))?;
+            Some(SlotTagger::from_parts(meta.slot_features, meta.slot_labels, classifier))
+        };
+        Ok(Self::assemble(meta.domain, Featurizer::from_parts(meta.terms, meta.idf), classifier, meta.centroids).with_slot_tagger(tagger))
     }
 
     /// Errors unless this parser was trained on `domain` (same intents, examples, entities).
@@ -147,6 +176,27 @@ mod tests {
         loaded.check_domain(&domain("give it back"), dir.path()).unwrap();
         let error = loaded.check_domain(&domain("another example"), dir.path()).unwrap_err().to_string();
         assert!(error.contains("another domain"), "{error}");
+    }
+
+    #[test]
+    fn a_slot_tagger_is_saved_with_the_model() {
+        let texts = ["fly to Paris", "fly to Rome", "a flight to Oslo", "fly to Lyon", "a flight to Kyoto", "fly to Paris now"];
+        let spans: Vec<Vec<crate::slots::SlotSpan>> = texts
+            .iter()
+            .map(|t| {
+                let city = t.split(' ').find(|w| w.chars().next().is_some_and(char::is_uppercase)).unwrap();
+                let start = t.find(city).unwrap();
+                vec![crate::slots::SlotSpan { slot: "city".into(), start, end: start + city.len(), value: city.into() }]
+            })
+            .collect();
+        let annotated: Vec<(&str, &str, &[crate::slots::SlotSpan])> = texts.iter().zip(&spans).map(|(t, s)| (*t, "track", s.as_slice())).collect();
+        let parser = Parser::train(&domain("x")).with_slot_tagger(SlotTagger::train(&annotated));
+        let dir = tempfile::tempdir().unwrap();
+        parser.save(dir.path()).unwrap();
+        let loaded = Parser::load(dir.path()).unwrap();
+        let parsed = loaded.parse("fly to Rome");
+        assert_eq!(parsed, parser.parse("fly to Rome"));
+        assert!(parsed.entities.iter().any(|e| e.extractor == "tagger" && e.entity == "city" && e.value == "Rome"), "{parsed:?}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::entities::{Entity, EntityExtractor};
 use crate::classifier::{LinearClassifier, TrainOptions};
 use crate::features::{Featurizer, Vector, cosine};
 use crate::segments::{char_offset, skip_connectives, split_points};
+use crate::slots::SlotTagger;
 
 /// The intent name given to utterances the domain does not cover.
 pub const OUT_OF_SCOPE: &str = "out_of_scope";
@@ -54,6 +55,8 @@ pub struct Parser {
     pub(crate) domain: NluDomain,
     pub(crate) featurizer: Featurizer,
     pub(crate) classifier: LinearClassifier,
+    /// Slots learned from annotated examples (`train nlu --data` with `slots`), if any.
+    pub(crate) slot_tagger: Option<SlotTagger>,
     /// Per intent, the normalised mean of its examples' vectors.
     pub(crate) centroids: Vec<Vector>,
     intents: Vec<String>,
@@ -100,10 +103,17 @@ impl Parser {
             patterns,
             featurizer,
             classifier,
+            slot_tagger: None,
             centroids,
             today: None,
             domain,
         }
+    }
+
+    /// Adds a slot tagger: its spans join the entities (extractor `tagger`).
+    pub fn with_slot_tagger(mut self, tagger: Option<SlotTagger>) -> Self {
+        self.slot_tagger = tagger;
+        self
     }
 
     /// Fixes "today" for relative dates (tests, replays); otherwise the local date is used.
@@ -119,9 +129,19 @@ impl Parser {
     pub fn parse(&self, text: &str) -> ParseResult {
         let today = self.today.unwrap_or_else(|| chrono::Local::now().date_naive());
         let read: String = text.chars().take(MAX_CHARS).collect();
-        let entities = self.extractor.extract(&read, today);
+        let mut entities = self.extractor.extract(&read, today);
         let ranking = self.rank(&read, &entities);
         let intent = self.decide(ranking.first());
+        if let Some(tagger) = &self.slot_tagger {
+            entities.extend(tagger.tag(&read, &intent.name).into_iter().map(|span| Entity {
+                entity: span.slot,
+                normalized: serde_json::Value::String(span.value.clone()),
+                value: span.value,
+                start: span.start,
+                end: span.end,
+                extractor: "tagger".into(),
+            }));
+        }
         let intents = self.requests(&read, &intent, today);
         ParseResult { text: text.to_string(), intent, ranking, entities, intents }
     }

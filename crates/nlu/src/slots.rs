@@ -103,7 +103,7 @@ fn token_features(tokens: &[Token], i: usize, intent: &str, previous: &str) -> V
 }
 
 /// A trained tagger.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SlotTagger {
     features: HashMap<String, u32>,
     labels: Vec<String>,
@@ -148,6 +148,20 @@ impl SlotTagger {
         let options = TrainOptions { epochs: 6, min_steps: 400, batch_size: 256, learning_rate: 0.05, weight_decay: 0.0, seed: 11 };
         let classifier = LinearClassifier::train(&vectors, &targets, features.len(), labels.len(), &options);
         Some(Self { features, labels, classifier })
+    }
+
+    /// Feature vocabulary (in id order) and labels: what a saved model stores besides weights.
+    pub(crate) fn parts(&self) -> (Vec<String>, &[String], &LinearClassifier) {
+        let mut vocabulary = vec![String::new(); self.features.len()];
+        for (feature, &id) in &self.features {
+            vocabulary[id as usize] = feature.clone();
+        }
+        (vocabulary, &self.labels, &self.classifier)
+    }
+
+    pub(crate) fn from_parts(vocabulary: Vec<String>, labels: Vec<String>, classifier: LinearClassifier) -> Self {
+        let features = vocabulary.into_iter().enumerate().map(|(id, f)| (f, id as u32)).collect();
+        Self { features, labels, classifier }
     }
 
     /// The slot spans the tagger finds in `text`, an utterance of `intent`.
