@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use gpt2::{Backend, Gpt2Config, Gpt2Model, TokenWindows, TrainSettings, Trainer};
+use gpt2::{Backend, Gpt2Model, TokenWindows, TrainSettings, Trainer};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -12,18 +12,8 @@ use super::print_line;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    #[arg(long, default_value_t = 8000)]
-    vocab_size: usize,
-    #[arg(long, default_value_t = 4)]
-    layers: usize,
-    #[arg(long, default_value_t = 256)]
-    dim: usize,
-    #[arg(long, default_value_t = 4)]
-    heads: usize,
-    #[arg(long, default_value_t = 128)]
-    context: usize,
-    #[arg(long, default_value_t = 16)]
-    batch: usize,
+    #[command(flatten)]
+    shape: super::train_lm::ModelShape,
     /// Timed steps per backend (after one untimed warm-up step)
     #[arg(long, default_value_t = 5)]
     steps: usize,
@@ -33,15 +23,16 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
+    let shape = &args.shape;
     let mut rng = ChaCha8Rng::seed_from_u64(0);
-    let tokens: Vec<u32> = (0..(args.steps + 1) * args.batch * args.context + 1).map(|_| rng.random_range(0..args.vocab_size as u32)).collect();
-    let windows = TokenWindows::new(tokens, args.context);
-    let config = Gpt2Config::with_shape(args.vocab_size, args.context, args.dim, args.layers, args.heads);
+    let tokens: Vec<u32> = (0..(args.steps + 1) * shape.batch * shape.context + 1).map(|_| rng.random_range(0..shape.vocab_size as u32)).collect();
+    let windows = TokenWindows::new(tokens, shape.context);
+    let config = shape.config(shape.vocab_size);
     let mut rows = Vec::new();
     for backend in &args.backends {
         let selected = backend.device()?;
         let device = selected.device.autodiff();
-        let settings = TrainSettings::new(args.steps + 1, args.batch, 1e-4, 0);
+        let settings = TrainSettings::new(args.steps + 1, shape.batch, 1e-4, 0);
         let mut trainer = Trainer::new(config.clone(), Gpt2Model::init(&config, &device), settings, &windows, 0, &device)?;
         let bar = ProgressBar::new(args.steps as u64 + 1)
             .with_style(ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} steps").expect("template"))
@@ -55,18 +46,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         let seconds = started.elapsed().as_secs_f64();
         bar.finish_and_clear();
-        let tokens = (args.steps * args.batch * args.context) as f64;
+        let tokens = (args.steps * shape.batch * shape.context) as f64;
         rows.push((selected.name, seconds * 1000.0 / args.steps as f64, tokens / seconds));
     }
     print_line(&format!(
         "GPT-2 training, {} parameters ({} layers, dim {}, {} heads, vocab {}), {} windows × {} tokens per step",
         config.num_params(),
-        args.layers,
-        args.dim,
-        args.heads,
-        args.vocab_size,
-        args.batch,
-        args.context
+        shape.layers,
+        shape.dim,
+        shape.heads,
+        shape.vocab_size,
+        shape.batch,
+        shape.context
     ))?;
     print_line("| backend | ms/step | tokens/s | vs first |")?;
     print_line("|---|---|---|---|")?;

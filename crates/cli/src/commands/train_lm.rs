@@ -27,30 +27,14 @@ pub struct Args {
     /// Where the model goes (config.json, model.safetensors, tokenizer.json, training.json)
     #[arg(long)]
     out: PathBuf,
-    /// Tokenizer vocabulary size (ignored with --init)
-    #[arg(long, default_value_t = 8000)]
-    vocab_size: usize,
-    /// Transformer blocks
-    #[arg(long, default_value_t = 4)]
-    layers: usize,
-    /// Hidden width (n_embd)
-    #[arg(long, default_value_t = 256)]
-    dim: usize,
-    /// Attention heads
-    #[arg(long, default_value_t = 4)]
-    heads: usize,
-    /// Tokens per training window (and the model's n_positions)
-    #[arg(long, default_value_t = 128)]
-    context: usize,
+    #[command(flatten)]
+    shape: ModelShape,
     /// Optimiser steps [default: one epoch]
     #[arg(long, conflicts_with = "epochs")]
     steps: Option<usize>,
     /// Passes over the training windows
     #[arg(long)]
     epochs: Option<f64>,
-    /// Windows per step
-    #[arg(long, default_value_t = 16)]
-    batch: usize,
     /// Peak learning rate (after warm-up; cosine decay to a tenth of it)
     #[arg(long, default_value_t = 1e-3)]
     lr: f64,
@@ -134,6 +118,36 @@ fn train(args: &Args, staging: &Path, documents: &[String]) -> anyhow::Result<()
     finish(args, staging, &checkpoint, trainer, model, tokenizer, &data, validation_loss, seconds, trained_tokens)
 }
 
+/// The model's shape and batch, shared by `train-lm` and `bench train`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ModelShape {
+    /// Vocabulary size (train-lm: of the tokenizer it trains; ignored with --init)
+    #[arg(long, default_value_t = 8000)]
+    pub vocab_size: usize,
+    /// Transformer blocks
+    #[arg(long, default_value_t = 4)]
+    pub layers: usize,
+    /// Hidden width (n_embd)
+    #[arg(long, default_value_t = 256)]
+    pub dim: usize,
+    /// Attention heads
+    #[arg(long, default_value_t = 4)]
+    pub heads: usize,
+    /// Tokens per training window (and the model's n_positions)
+    #[arg(long, default_value_t = 128)]
+    pub context: usize,
+    /// Windows per step
+    #[arg(long, default_value_t = 16)]
+    pub batch: usize,
+}
+
+impl ModelShape {
+    /// A GPT-2 config of this shape over `vocab_size` ids.
+    pub fn config(&self, vocab_size: usize) -> Gpt2Config {
+        Gpt2Config::with_shape(vocab_size, self.context, self.dim, self.layers, self.heads)
+    }
+}
+
 fn staging_dir(out: &Path) -> PathBuf {
     let mut name = out.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "model".into());
     name.push(".partial");
@@ -153,7 +167,7 @@ fn check_destination(args: &Args, staging: &Path) -> anyhow::Result<()> {
             staging.display()
         );
     }
-    if args.context < 2 {
+    if args.shape.context < 2 {
         bail!("--context must be at least 2");
     }
     Ok(())
@@ -198,9 +212,9 @@ fn tokenizer_and_init(args: &Args, staging: &Path, documents: &[String], device:
     if args.resume {
         return Ok((Gpt2Tokenizer::from_dir(staging)?, None));
     }
-    let spinner = ProgressBar::new_spinner().with_message(format!("training a {}-token BPE on {} documents", args.vocab_size, documents.len()));
+    let spinner = ProgressBar::new_spinner().with_message(format!("training a {}-token BPE on {} documents", args.shape.vocab_size, documents.len()));
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    let tokenizer = Gpt2Tokenizer::train(documents, args.vocab_size);
+    let tokenizer = Gpt2Tokenizer::train(documents, args.shape.vocab_size);
     spinner.finish_and_clear();
     Ok((tokenizer?, None))
 }
@@ -215,7 +229,7 @@ fn tokenize(tokenizer: &Gpt2Tokenizer, documents: &[String], eos: u32, args: &Ar
         })
         .collect::<Result<Vec<_>, _>>()?;
     bar.finish_and_clear();
-    Ok(TrainingData::split(&ids, eos, args.context, args.validation, args.seed)?)
+    Ok(TrainingData::split(&ids, eos, args.shape.context, args.validation, args.seed)?)
 }
 
 fn new_trainer(args: &Args, init: Option<Gpt2>, tokenizer: &Gpt2Tokenizer, eos: u32, data: &TrainingData, device: &Device) -> anyhow::Result<Trainer> {
@@ -223,7 +237,7 @@ fn new_trainer(args: &Args, init: Option<Gpt2>, tokenizer: &Gpt2Tokenizer, eos: 
     let (config, model) = match init {
         Some(pretrained) => (pretrained.config, pretrained.model),
         None => {
-            let mut config = Gpt2Config::with_shape(tokenizer.vocab_size(), args.context, args.dim, args.layers, args.heads);
+            let mut config = args.shape.config(tokenizer.vocab_size());
             config.bos_token_id = Some(eos);
             config.eos_token_id = Some(eos);
             config.validate().map_err(|e| anyhow::anyhow!("model shape: {e}"))?;
@@ -231,14 +245,14 @@ fn new_trainer(args: &Args, init: Option<Gpt2>, tokenizer: &Gpt2Tokenizer, eos: 
             (config, model)
         }
     };
-    let steps_per_epoch = data.train.len().div_ceil(args.batch.max(1));
+    let steps_per_epoch = data.train.len().div_ceil(args.shape.batch.max(1));
     let steps = match (args.steps, args.epochs) {
         (Some(steps), _) => steps,
         (None, Some(epochs)) if epochs > 0.0 => ((epochs * steps_per_epoch as f64).ceil() as usize).max(1),
         (None, Some(epochs)) => bail!("--epochs {epochs}: must be more than 0"),
         (None, None) => steps_per_epoch,
     };
-    let settings = TrainSettings::new(steps, args.batch, args.lr, args.seed);
+    let settings = TrainSettings::new(steps, args.shape.batch, args.lr, args.seed);
     Ok(Trainer::new(config, model, settings, &data.train, data.fingerprint(), device)?)
 }
 
