@@ -43,6 +43,21 @@ pub fn bundled_model() -> Option<std::path::PathBuf> {
     [Path::new(BUNDLED).to_path_buf(), in_source].into_iter().find(|dir| dir.join("config.json").is_file())
 }
 
+/// Where a model directory `out` is assembled before it is complete: `out.partial`.
+pub fn staging_dir(out: &Path) -> std::path::PathBuf {
+    let mut name = out.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "model".into());
+    name.push(".partial");
+    out.with_file_name(name)
+}
+
+/// Puts a complete model directory in place: `staging` becomes `out`, replacing it if present.
+pub fn publish(staging: &Path, out: &Path) -> anyhow::Result<()> {
+    if out.exists() {
+        std::fs::remove_dir_all(out).with_context(|| format!("replacing {}", out.display()))?;
+    }
+    std::fs::rename(staging, out).with_context(|| format!("moving {} to {}", staging.display(), out.display()))
+}
+
 /// Prints one line to stdout; a closed pipe (`deskbot logits ... | head`) ends quietly.
 pub fn print_line(text: &str) -> anyhow::Result<()> {
     use std::io::Write;

@@ -14,7 +14,7 @@ use gpt2::training::evaluate;
 use gpt2::{Gpt2, Gpt2Config, Gpt2Model, Gpt2Tokenizer, TrainSettings, Trainer, TrainingData};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{BackendArg, print_line};
+use super::{BackendArg, print_line, publish, staging_dir};
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Example (the bundled model, see README):\n  \
@@ -146,12 +146,6 @@ impl ModelShape {
     pub fn config(&self, vocab_size: usize) -> Gpt2Config {
         Gpt2Config::with_shape(vocab_size, self.context, self.dim, self.layers, self.heads)
     }
-}
-
-fn staging_dir(out: &Path) -> PathBuf {
-    let mut name = out.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "model".into());
-    name.push(".partial");
-    out.with_file_name(name)
 }
 
 fn check_destination(args: &Args, staging: &Path) -> anyhow::Result<()> {
@@ -321,10 +315,7 @@ fn finish(
     gpt2.save(staging)?;
     std::fs::write(staging.join("training.json"), serde_json::to_string_pretty(&summary)? + "\n")?;
     std::fs::remove_dir_all(checkpoint).or_else(|e| if e.kind() == std::io::ErrorKind::NotFound { Ok(()) } else { Err(e) })?;
-    if args.out.exists() {
-        std::fs::remove_dir_all(&args.out).with_context(|| format!("replacing {}", args.out.display()))?;
-    }
-    std::fs::rename(staging, &args.out).with_context(|| format!("moving {} to {}", staging.display(), args.out.display()))?;
+    publish(staging, &args.out)?;
     print_line(&format!(
         "done: {steps} steps in {seconds:.0} s ({:.0} tokens/s); validation perplexity {:.2}; model in {}",
         trained_tokens as f64 / seconds.max(1e-9),

@@ -3,13 +3,13 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use indicatif::{ProgressBar, ProgressStyle};
 use nlu::eval::{Example, domain_from_examples, load_jsonl};
 use nlu::slots::{SlotSpan, SlotTagger};
 use nlu::{NluDomain, Parser};
 
-use super::print_line;
+use super::{print_line, publish, staging_dir};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum Train {
@@ -69,15 +69,10 @@ pub fn run(train: Train) -> anyhow::Result<()> {
     let parser = Parser::train(&domain).with_slot_tagger(tagger);
     let seconds = started.elapsed().as_secs_f64();
     spinner.finish_and_clear();
-    let mut staging = args.out.clone().into_os_string();
-    staging.push(".partial");
-    let staging = PathBuf::from(staging);
+    let staging = staging_dir(&args.out);
     let _ = std::fs::remove_dir_all(&staging);
     parser.save(&staging)?;
-    if args.out.exists() {
-        std::fs::remove_dir_all(&args.out).with_context(|| format!("replacing {}", args.out.display()))?;
-    }
-    std::fs::rename(&staging, &args.out).with_context(|| format!("moving {} to {}", staging.display(), args.out.display()))?;
+    publish(&staging, &args.out)?;
     print_line(&format!(
         "trained an intent recognizer{slots} on {examples} examples of {} intents in {seconds:.1} s; model (format {} v{}) in {}",
         domain.intents.len(),
