@@ -80,12 +80,15 @@ impl Corpus {
         };
         let mut documents = Vec::new();
         for file in &files {
-            let text = std::fs::read_to_string(file).map_err(|e| io_error(file, e))?;
-            documents.extend(match file.extension().and_then(|e| e.to_str()) {
-                Some("json") => sgd_dialogues(file, &text)?,
-                Some("jsonl") => text_lines(file, &text)?,
-                _ => text.split("\n\n").map(str::trim).filter(|d| !d.is_empty()).map(str::to_string).collect(),
-            });
+            match file.extension().and_then(|e| e.to_str()) {
+                Some("json") => {
+                    let text = std::fs::read_to_string(file).map_err(|e| io_error(file, e))?;
+                    documents.extend(sgd_dialogues(file, &text)?);
+                }
+                // JSON lines are utterances; plain text is already in documents.
+                Some("jsonl") => documents.extend(gpt2::data::read_documents(file)?.iter().map(|t| user_line(t))),
+                _ => documents.extend(gpt2::data::read_documents(file)?),
+            }
         }
         if documents.is_empty() {
             return Err(script_error(path, "no documents found".into()));
@@ -215,18 +218,6 @@ fn sgd_dialogues(path: &Path, text: &str) -> Result<Vec<String>, Error> {
                 })
                 .collect();
             lines.map(|l| l.join("\n")).ok_or_else(|| script_error(path, format!("dialogue {i}: a turn without \"speaker\"/\"utterance\"")))
-        })
-        .collect()
-}
-
-/// JSON lines with a `text` field: each a user utterance.
-fn text_lines(path: &Path, text: &str) -> Result<Vec<String>, Error> {
-    text.lines()
-        .enumerate()
-        .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(n, line)| {
-            let value: Value = serde_json::from_str(line).map_err(|e| script_error(path, format!("line {}: not JSON ({e})", n + 1)))?;
-            value["text"].as_str().map(user_line).ok_or_else(|| script_error(path, format!("line {}: no \"text\" string field", n + 1)))
         })
         .collect()
 }

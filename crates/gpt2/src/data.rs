@@ -28,11 +28,11 @@ pub fn read_documents(path: &Path) -> Result<Vec<String>> {
             .filter(|(_, line)| !line.trim().is_empty())
             .map(|(n, line)| {
                 let value: serde_json::Value = serde_json::from_str(line)
-                    .map_err(|e| Error::Invalid(format!("{}:{}: not JSON ({e})", path.display(), n + 1)))?;
+                    .map_err(|e| Error::Invalid(format!("{}: line {}: not JSON ({e})", path.display(), n + 1)))?;
                 value["text"]
                     .as_str()
                     .map(str::to_string)
-                    .ok_or_else(|| Error::Invalid(format!("{}:{}: no \"text\" string field", path.display(), n + 1)))
+                    .ok_or_else(|| Error::Invalid(format!("{}: line {}: no \"text\" string field", path.display(), n + 1)))
             })
             .filter(|doc| doc.as_ref().map_or(true, |d| !d.trim().is_empty()))
             .collect();
