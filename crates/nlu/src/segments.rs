@@ -11,9 +11,19 @@ static CONNECTIVE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("a valid regex")
 });
 
-/// Candidate splits as (end of the left part, start of the right part), byte offsets, in order.
+/// Connectives tried per utterance. Each costs two classifications, so a long text full of
+/// "and"s must not multiply the parse time; real utterances join two or three requests.
+const MAX_SPLITS: usize = 8;
+
+/// Candidate splits as (end of the left part, start of the right part), byte offsets, in order
+/// (the first [`MAX_SPLITS`]).
 pub fn split_points(text: &str) -> Vec<(usize, usize)> {
-    CONNECTIVE.find_iter(text).map(|m| (m.start(), m.end())).filter(|&(start, end)| start > 0 && end < text.len()).collect()
+    CONNECTIVE
+        .find_iter(text)
+        .map(|m| (m.start(), m.end()))
+        .filter(|&(start, end)| start > 0 && end < text.len())
+        .take(MAX_SPLITS)
+        .collect()
 }
 
 /// Moves `start` past connectives that open the rest of `text` ("，还有 …" → "…").
@@ -42,6 +52,7 @@ mod tests {
         let text = "我要退款，还有我的订单在哪里";
         assert_eq!(split_points(text).len(), 2);
         assert!(split_points("and then").is_empty());
+        assert_eq!(split_points(&"refund and ".repeat(100)).len(), MAX_SPLITS);
         let start = "我要退款，".len();
         assert_eq!(&text[skip_connectives(text, start)..], "我的订单在哪里");
     }
