@@ -1,9 +1,9 @@
 //! [`Bot::respond`]: understand the utterance, update the dialogue state, render the replies.
 
 use chrono::NaiveDate;
-use dst::{DialogueState, HandoffSummary, Output, TurnEntity, TurnOutcome, Tracker, UserTurn};
+use dst::{ActionRunner, DialogueState, HandoffSummary, Output, TurnEntity, TurnOutcome, Tracker, UserTurn};
 use nlu::{ParseResult, Parser};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use templates::{Ranker, RenderOptions, Rephraser};
 
@@ -15,7 +15,7 @@ use crate::model::ModelHooks;
 const CONTEXT_TURNS: usize = 3;
 
 /// One conversation: its id, dialogue state, transcript and reply seed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Conversation {
     pub id: String,
     pub state: DialogueState,
@@ -95,12 +95,29 @@ impl Bot {
         self
     }
 
+    /// Whether a language model ranks (or rephrases) replies.
+    pub fn has_model(&self) -> bool {
+        self.model.is_some()
+    }
+
     pub fn parser(&self) -> &Parser {
         &self.parser
     }
 
+    /// "Today" for relative dates and the built-in actions: fixed by [`Bot::with_today`], else
+    /// the local date.
+    pub fn today(&self) -> NaiveDate {
+        self.today.unwrap_or_else(|| chrono::Local::now().date_naive())
+    }
+
+    /// One turn with the bundled domain's [`BuiltinActions`].
     pub fn respond(&self, conversation: &mut Conversation, utterance: &str) -> TurnResult {
-        let today = self.today.unwrap_or_else(|| chrono::Local::now().date_naive());
+        let mut actions = BuiltinActions { today: self.today() };
+        self.respond_with(conversation, utterance, &mut actions)
+    }
+
+    /// One turn whose flow actions and slot rules go to `actions` (the server's HTTP webhooks).
+    pub fn respond_with(&self, conversation: &mut Conversation, utterance: &str, actions: &mut dyn ActionRunner) -> TurnResult {
         let parse = self.parser.parse(utterance);
         let turn = UserTurn {
             text: utterance.to_string(),
@@ -112,8 +129,7 @@ impl Bot {
                 .map(|e| TurnEntity { entity: e.entity.clone(), value: e.value.clone(), normalized: e.normalized.clone() })
                 .collect(),
         };
-        let mut actions = BuiltinActions { today };
-        let outcome = self.tracker.handle(&mut conversation.state, &turn, &mut actions);
+        let outcome = self.tracker.handle(&mut conversation.state, &turn, actions);
         let context = self.context(conversation, utterance);
         let ranker = self.model.as_ref().map(|m| m as &dyn Ranker);
         let rephraser = self.model.as_ref().filter(|m| m.rephrase).map(|m| m as &dyn Rephraser);
@@ -151,6 +167,12 @@ impl Bot {
         let bot_text = replies.iter().map(|r| r.text.as_str()).collect::<Vec<_>>().join("\n");
         conversation.transcript.push((utterance.to_string(), bot_text));
         TurnResult { replies, parse, outcome, handoff, errors }
+    }
+
+    /// Hands the conversation to a human agent now (a support desk asked); the bot stays quiet
+    /// until `conversation.state.resume_bot()`.
+    pub fn hand_off(&self, conversation: &mut Conversation, reason: &str) -> HandoffSummary {
+        self.tracker.hand_off_now(&mut conversation.state, reason)
     }
 
     /// The last few turns as dialogue text, then this utterance, ending with the bot's turn to

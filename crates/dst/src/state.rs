@@ -96,6 +96,19 @@ impl DialogueState {
         self.frames.iter().rev().find_map(|f| f.slots.get(name))
     }
 
+    /// Gives the conversation back to the bot after a hand-off: it answers again, the active
+    /// flow continues where it was, and the retry counts start afresh (so the retry cap does
+    /// not hand it straight back). Returns false when it was not handed off.
+    pub fn resume_bot(&mut self) -> bool {
+        if self.handed_off.take().is_none() {
+            return false;
+        }
+        for frame in &mut self.frames {
+            frame.retries.clear();
+        }
+        true
+    }
+
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).expect("state serializes")
     }

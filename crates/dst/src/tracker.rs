@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::flows::{Cond, FlowSet, Op, SlotType, cond_slot};
@@ -35,7 +35,7 @@ pub trait ActionRunner {
 }
 
 /// What a human agent gets at hand-off.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HandoffSummary {
     pub reason: String,
     /// What the customer was trying to do (the active flow's description).
@@ -380,18 +380,33 @@ impl Tracker {
     }
 
     fn hand_off(&self, state: &mut DialogueState, turn: &mut Turn, reason: &str) {
+        let summary = self.handoff_summary(state, reason, Some(&turn.input.text));
+        state.handed_off = Some(reason.into());
+        turn.out.outputs.push(Output::Handoff(summary));
+    }
+
+    /// Hands the conversation to a human agent outside a user turn (a support desk asked for
+    /// it): the bot stays quiet until [`DialogueState::resume_bot`].
+    pub fn hand_off_now(&self, state: &mut DialogueState, reason: &str) -> HandoffSummary {
+        let summary = self.handoff_summary(state, reason, None);
+        state.handed_off = Some(reason.into());
+        summary
+    }
+
+    /// What the human agent needs: the goal, filled slots, open questions and the last user
+    /// turns (`latest` is the turn being handled, not yet in the history).
+    fn handoff_summary(&self, state: &DialogueState, reason: &str, latest: Option<&str>) -> HandoffSummary {
         let frame = state.frames.last();
-        let summary = HandoffSummary {
+        let history = if latest.is_some() { 4 } else { 5 };
+        HandoffSummary {
             reason: reason.into(),
             goal: frame.map(|f| self.flows.description(&f.flow)),
             filled: frame.map(Frame::values).unwrap_or_default(),
             open_questions: frame
                 .map(|f| self.flows.flow_slots(&f.flow).into_iter().filter(|s| !f.slots.contains_key(*s)).map(str::to_string).collect())
                 .unwrap_or_default(),
-            last_turns: state.turns.iter().rev().take(4).rev().map(|t| t.user.clone()).chain([turn.input.text.clone()]).collect(),
-        };
-        state.handed_off = Some(reason.into());
-        turn.out.outputs.push(Output::Handoff(summary));
+            last_turns: state.turns.iter().rev().take(history).rev().map(|t| t.user.clone()).chain(latest.map(str::to_string)).collect(),
+        }
     }
 }
 
