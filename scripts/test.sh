@@ -2,6 +2,7 @@
 # The whole test suite, from a fresh clone: set-up, release build, every test on the CPU
 # backend and on wgpu (lavapipe where there is no GPU). burn is far too slow unoptimised, so
 # everything builds with the release profile (one dependency build shared by binary and tests).
+# The server tests also run against Redis and PostgreSQL, started here by scripts/services.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -9,6 +10,12 @@ bash scripts/setup.sh
 if [ -z "${XDG_RUNTIME_DIR:-}" ] || [ ! -w "${XDG_RUNTIME_DIR}" ]; then
   export XDG_RUNTIME_DIR=$(mktemp -d)
 fi
+# Redis and PostgreSQL for the conversation-store tests (stopped again on exit).
+services=$(mktemp -d)
+trap 'bash scripts/services.sh stop "$services"' EXIT
+bash scripts/services.sh start "$services"
+source "$services/env"
+export DESKBOT_REQUIRE_SERVICES=1
 cargo build --release --workspace --locked
 log=$(mktemp)
 set +e

@@ -16,6 +16,7 @@ use clap::{Parser, Subcommand};
         tokenizer.json or vocab.json + merges.txt), so real GPT-2, DistilGPT-2 and DialoGPT checkpoints load unchanged.",
     after_help = "Examples:\n  \
         deskbot chat\n  \
+        deskbot serve --store sqlite:deskbot.db\n  \
         deskbot replay tests/dialogues\n  \
         deskbot parse 'refund $40 for order 12345'\n  \
         deskbot generate --model crates/gpt2/tests/fixtures/tiny-gpt2 --prompt 'Where is' --greedy\n  \
@@ -31,6 +32,8 @@ struct Cli {
 enum Command {
     /// Talk to the bot in the terminal (/state, /explain, /reset, /quit)
     Chat(commands::chat::Args),
+    /// Serve the bot over HTTP for support desks (Rasa REST channel compatible)
+    Serve(commands::serve::Args),
     /// Run scripted dialogues (RON) and report which pass; exits 1 if any fails
     Replay(commands::replay::Args),
     /// Show what the NLU understands in a text: intent, ranking, entities
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Chat(args) => commands::chat::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Serve(args) => commands::serve::run(args).map(|()| ExitCode::SUCCESS),
         Command::Replay(args) => commands::replay::run(args),
         Command::Parse(args) => commands::parse::run(args).map(|()| ExitCode::SUCCESS),
         Command::Generate(args) => commands::generate::run(args).map(|()| ExitCode::SUCCESS),

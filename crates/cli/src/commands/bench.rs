@@ -22,6 +22,8 @@ pub enum Bench {
     Train(super::bench_train::Args),
     /// NLU training time and parse latency (p50 / p99)
     Nlu(super::bench_nlu::Args),
+    /// Server throughput (turns/s), latency (p50 / p99) and memory, on loopback
+    Serve(super::bench_serve::Args),
 }
 
 #[derive(clap::Args, Debug)]
@@ -65,6 +67,7 @@ pub fn run(bench: Bench) -> anyhow::Result<()> {
         Bench::Replay(args) => replay(args),
         Bench::Train(args) => super::bench_train::run(args),
         Bench::Nlu(args) => super::bench_nlu::run(args),
+        Bench::Serve(args) => super::bench_serve::run(args),
     }
 }
 

@@ -1,14 +1,10 @@
 //! `deskbot chat`: the bot in a terminal.
 
-use std::path::PathBuf;
-
-use anyhow::Context;
-
-use deskbot::{Bot, Conversation, ModelHooks, TurnResult};
+use deskbot::{Bot, Conversation, TurnResult};
 use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
 
-use super::{BackendArg, DomainArgs};
+use super::{DomainArgs, ModelArgs};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -23,35 +19,15 @@ pub struct Args {
     /// Channel for per-channel reply variations (e.g. sms)
     #[arg(long)]
     channel: Option<String>,
-    /// A GPT-2 model directory that ranks reply variations by its score
-    /// [default: the bundled models/deskbot-mini, or $DESKBOT_MODEL]
-    #[arg(long, conflicts_with = "no_model")]
-    model: Option<PathBuf>,
-    /// Run without a language model (variations chosen by --seed)
-    #[arg(long)]
-    no_model: bool,
-    /// Also let the model rephrase replies (used only when the rewording keeps every value and
-    /// the model finds it at least as likely as the template's text)
-    #[arg(long, conflicts_with = "no_model")]
-    rephrase: bool,
     #[command(flatten)]
-    backend: BackendArg,
+    model: ModelArgs,
 }
 
 const HELP: &str = "Commands: /state (dialogue state as JSON), /explain (last turn), /reset, /quit";
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let mut bot = Bot::new(args.domain.load()?)?;
+    let mut bot = args.model.attach(Bot::new(args.domain.load()?)?)?;
     bot.channel = args.channel.clone();
-    let model = if args.no_model { None } else { args.model.clone().or_else(super::bundled_model) };
-    match &model {
-        Some(dir) => {
-            bot = bot.with_model(ModelHooks::load(dir, args.backend.backend, args.rephrase).with_context(|| format!("loading model {}", dir.display()))?);
-            eprintln!("(replies ranked by the language model in {})", dir.display());
-        }
-        None if !args.no_model => eprintln!("(no language model found: replies chosen by seed; see README to train models/deskbot-mini)"),
-        None => {}
-    }
     let mut conversation = Conversation::new("terminal").with_seed(args.seed);
     let mut last: Option<TurnResult> = None;
     let mut editor = DefaultEditor::new()?;

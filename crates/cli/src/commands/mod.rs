@@ -10,6 +10,8 @@ pub mod import;
 pub mod logits;
 pub mod parse;
 pub mod replay;
+pub mod serve;
+pub mod bench_serve;
 pub mod train_lm;
 pub mod train_nlu;
 
@@ -87,5 +89,44 @@ impl DomainArgs {
                 deskbot::Domain::load(dir, &templates)?
             }
         })
+    }
+}
+
+/// The language model a bot uses, shared by chat and serve.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ModelArgs {
+    /// A GPT-2 model directory that ranks reply variations by its score
+    /// [default: the bundled models/deskbot-mini, or $DESKBOT_MODEL]
+    #[arg(long, conflicts_with = "no_model")]
+    pub model: Option<std::path::PathBuf>,
+    /// Run without a language model (variations chosen by seed)
+    #[arg(long)]
+    pub no_model: bool,
+    /// Also let the model rephrase replies (used only when the rewording keeps every value and
+    /// the model finds it at least as likely as the template's text)
+    #[arg(long, conflicts_with = "no_model")]
+    pub rephrase: bool,
+    #[command(flatten)]
+    pub backend: BackendArg,
+}
+
+impl ModelArgs {
+    /// Gives `bot` the chosen (or bundled) model, saying on stderr which one it got.
+    pub fn attach(&self, bot: deskbot::Bot) -> anyhow::Result<deskbot::Bot> {
+        let model = if self.no_model { None } else { self.model.clone().or_else(bundled_model) };
+        match &model {
+            Some(dir) => {
+                let hooks = deskbot::ModelHooks::load(dir, self.backend.backend, self.rephrase)
+                    .with_context(|| format!("loading model {}", dir.display()))?;
+                eprintln!("(replies ranked by the language model in {})", dir.display());
+                Ok(bot.with_model(hooks))
+            }
+            None => {
+                if !self.no_model {
+                    eprintln!("(no language model found: replies chosen by seed; see README to train models/deskbot-mini)");
+                }
+                Ok(bot)
+            }
+        }
     }
 }

@@ -1,0 +1,487 @@
+//! `deskbot serve` as a support desk uses it: the real binary on loopback, a real store.
+//! Redis and Postgres tests run when `DESKBOT_TEST_REDIS` / `DESKBOT_TEST_POSTGRES` name a
+//! server (scripts/test.sh starts both); with `DESKBOT_REQUIRE_SERVICES=1` a missing one fails.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+struct Server {
+    child: Child,
+    url: String,
+    log: PathBuf,
+}
+
+impl Server {
+    fn start(store: &str, extra: &[&str]) -> Server {
+        let log = std::env::temp_dir().join(format!("deskbot-serve-{}.log", rand::random::<u64>()));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_deskbot"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--no-model", "--store", store])
+            .args(extra)
+            .current_dir(repo())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("deskbot serve starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let url = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap_or_else(|| {
+            panic!("no address in {line:?}; log: {}", std::fs::read_to_string(&log).unwrap_or_default())
+        });
+        Server { url: url.to_string(), child, log }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// SIGKILL: no chance to flush or finish anything.
+    fn kill_9(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log);
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(60))).build().into()
+}
+
+/// (status, body as JSON, or as a string when it is not JSON)
+fn call(method: &str, url: &str, body: Option<&[u8]>, headers: &[(&str, &str)]) -> (u16, Value) {
+    let agent = agent();
+    let response = match (method, body) {
+        ("GET", _) => {
+            let mut request = agent.get(url);
+            for (k, v) in headers {
+                request = request.header(*k, *v);
+            }
+            request.call()
+        }
+        (_, body) => {
+            let mut request = agent.post(url).header("content-type", "application/json");
+            for (k, v) in headers {
+                request = request.header(*k, *v);
+            }
+            request.send(body.unwrap_or_default())
+        }
+    };
+    let mut response = response.expect("the server answers");
+    let status = response.status().as_u16();
+    let text = response.body_mut().read_to_string().unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+fn say(server: &Server, sender: &str, message: &str) -> (u16, Value) {
+    let body = json!({ "sender": sender, "message": message }).to_string();
+    call("POST", &format!("{}/webhooks/rest/webhook", server.url), Some(body.as_bytes()), &[])
+}
+
+fn tracker(server: &Server, id: &str) -> (u16, Value) {
+    call("GET", &format!("{}/conversations/{id}/tracker", server.url), None, &[])
+}
+
+fn texts(replies: &Value) -> Vec<String> {
+    replies.as_array().unwrap().iter().map(|r| r["text"].as_str().unwrap().to_string()).collect()
+}
+
+fn user_texts(tracker: &Value) -> Vec<String> {
+    tracker["events"].as_array().unwrap().iter().filter(|e| e["event"] == "user").map(|e| e["text"].as_str().unwrap().to_string()).collect()
+}
+
+fn sqlite_store(dir: &tempfile::TempDir) -> String {
+    format!("sqlite:{}", dir.path().join("deskbot.db").display())
+}
+
+/// A store URL from the environment, or None (the test is skipped) unless services are required.
+fn service(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("DESKBOT_REQUIRE_SERVICES").is_ok_and(|v| v == "1") => panic!("{var} is not set (scripts/test.sh starts the service)"),
+        _ => {
+            eprintln!("skipped: {var} is not set");
+            None
+        }
+    }
+}
+
+fn run_id() -> String {
+    format!("{:08x}", rand::random::<u32>())
+}
+
+#[test]
+fn a_turn_is_answered_in_rasa_shape_and_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&sqlite_store(&dir), &[]);
+    let (status, replies) = say(&server, "c1", "where is my order 12345?");
+    assert_eq!(status, 200, "{replies}");
+    assert_eq!(replies[0]["recipient_id"], "c1");
+    assert!(texts(&replies)[0].contains("Order 12345 is shipped"), "{replies}");
+
+    let (status, tracked) = tracker(&server, "c1");
+    assert_eq!(status, 200, "{tracked}");
+    assert_eq!(tracked["version"], 1);
+    assert_eq!(user_texts(&tracked), ["where is my order 12345?"]);
+    let kinds: Vec<&str> = tracked["events"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["user", "slot", "action", "bot"], "{tracked}");
+    assert_eq!(tracked["events"][0]["intent"], "order_status");
+    assert_eq!(tracked["latest_message"]["text"], "where is my order 12345?");
+
+    let (status, parsed) = call("POST", &format!("{}/model/parse", server.url), Some(br#"{"text":"refund $40 for order 12345"}"#), &[]);
+    assert_eq!(status, 200, "{parsed}");
+    assert_eq!(parsed["intent"]["name"], "request_refund");
+    assert_eq!(parsed["intent_ranking"], parsed["ranking"]);
+    assert!(parsed["entities"].as_array().unwrap().iter().any(|e| e["entity"] == "money"), "{parsed}");
+
+    let (status, health) = call("GET", &format!("{}/health", server.url), None, &[]);
+    assert_eq!((status, health["status"].as_str()), (200, Some("ok")));
+}
+
+#[test]
+fn bad_requests_get_json_errors_and_leave_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&sqlite_store(&dir), &["--max-body", "200000"]);
+    let webhook = format!("{}/webhooks/rest/webhook", server.url);
+    let cases: [(&[u8], u16, &str); 7] = [
+        (b"{\"sender\": \"b1\", \"message\": ", 400, "invalid JSON body: EOF while parsing"),
+        (b"{\"sender\": \"b1\", \"message\": \"caf\xc3\x28\"}", 400, "not valid UTF-8 (invalid byte at offset 32)"),
+        (b"{\"sender\": \"b1\"}", 400, "missing field `message`"),
+        (b"{\"sender\": \"b1\", \"message\": 42}", 400, "field `message`: invalid type: integer `42`, expected a string"),
+        (b"{\"sender\": \"\", \"message\": \"hi\"}", 400, "`sender` is empty"),
+        (b"", 400, "request body is empty"),
+        (b"[1, 2]", 400, "invalid JSON body: expected an object `{…}`, found `[`"),
+    ];
+    for (body, status, message) in cases {
+        let (got, error) = call("POST", &webhook, Some(body), &[]);
+        assert_eq!(got, status, "{error}");
+        assert!(error["error"].as_str().unwrap().contains(message), "{} does not contain {message}", error["error"]);
+    }
+    let big = json!({ "sender": "b1", "message": "a".repeat(1_000_000) }).to_string();
+    let (status, error) = call("POST", &webhook, Some(big.as_bytes()), &[]);
+    assert_eq!(status, 413, "{error}");
+    assert!(error["error"].as_str().unwrap().contains("larger than the limit of 200000 bytes"), "{error}");
+    assert_eq!(tracker(&server, "b1").0, 404, "rejected requests must not create the conversation");
+
+    let (status, error) = tracker(&server, "nobody");
+    assert_eq!((status, error["error"].as_str()), (404, Some("no conversation `nobody`")));
+    let (status, error) = call("GET", &format!("{}/no/such/route", server.url), None, &[]);
+    assert_eq!((status, error["error"].as_str()), (404, Some("no route GET /no/such/route")));
+    let (status, error) = call("GET", &webhook, None, &[]);
+    assert_eq!(status, 405, "{error}");
+    assert!(error["error"].is_string());
+
+    // Odd but valid messages are answered and kept exactly as typed.
+    let odd = ["", "我的订单12345在哪里？", "🙂🙂 where is my order 12345 🙂", &"where is my order 12345? ".repeat(4000)];
+    for text in odd {
+        let (status, replies) = say(&server, "odd", text);
+        assert_eq!(status, 200, "{replies}");
+        assert!(!texts(&replies).is_empty());
+    }
+    assert_eq!(user_texts(&tracker(&server, "odd").1), odd);
+}
+
+#[test]
+fn a_token_guards_every_route_but_health() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&sqlite_store(&dir), &["--token", "s3cret"]);
+    let webhook = format!("{}/webhooks/rest/webhook", server.url);
+    let body = br#"{"sender":"t1","message":"hi"}"#;
+    let (status, error) = call("POST", &webhook, Some(body), &[]);
+    assert_eq!(status, 401, "{error}");
+    assert!(error["error"].as_str().unwrap().contains("Bearer"));
+    assert_eq!(call("POST", &webhook, Some(body), &[("authorization", "Bearer wrong")]).0, 401);
+    assert_eq!(call("GET", &format!("{}/metrics", server.url), None, &[]).0, 401);
+    assert_eq!(call("POST", &webhook, Some(body), &[("authorization", "Bearer s3cret")]).0, 200);
+    assert_eq!(call("POST", &format!("{webhook}?token=s3cret"), Some(body), &[]).0, 200, "Rasa's ?token= works too");
+    assert_eq!(call("GET", &format!("{}/health", server.url), None, &[]).0, 200);
+}
+
+#[test]
+fn hand_off_stops_the_bot_until_resumed_and_metrics_count_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&sqlite_store(&dir), &[]);
+    say(&server, "h1", "I want a refund for order 12345");
+    let (_, replies) = say(&server, "h1", "let me talk to a human");
+    let last = replies.as_array().unwrap().last().unwrap();
+    assert_eq!(last["response"], "handoff", "{replies}");
+    let summary = &last["custom"]["handoff"];
+    assert_eq!(summary["goal"], "your refund");
+    assert_eq!(summary["filled"]["order_id"], "12345");
+    assert!(summary["open_questions"].as_array().unwrap().contains(&json!("refund_reason")), "{summary}");
+
+    let (status, replies) = say(&server, "h1", "hello? is anyone there?");
+    assert_eq!((status, replies.clone()), (200, json!([])), "a handed-off conversation gets no bot reply");
+    let (_, tracked) = tracker(&server, "h1");
+    assert_eq!(tracked["paused"], true);
+    assert_eq!(user_texts(&tracked).last().unwrap(), "hello? is anyone there?", "the message is still recorded");
+
+    let resume = format!("{}/conversations/h1/resume", server.url);
+    assert_eq!(call("POST", &resume, None, &[]).0, 200);
+    assert_eq!(call("POST", &resume, None, &[]).0, 409, "resuming twice is a conflict");
+    let (_, replies) = say(&server, "h1", "it arrived broken");
+    assert!(texts(&replies).join(" ").contains("How much"), "the refund flow continues: {replies}");
+
+    // A desk can take a conversation over by itself.
+    let handoff = format!("{}/conversations/h1/handoff", server.url);
+    let (status, taken) = call("POST", &handoff, Some(br#"{"reason":"VIP customer"}"#), &[]);
+    assert_eq!(status, 200, "{taken}");
+    assert_eq!(taken["summary"]["reason"], "VIP customer");
+    assert_eq!(taken["summary"]["filled"]["refund_reason"], "it arrived broken");
+    assert_eq!(call("POST", &handoff, None, &[]).0, 409);
+    assert_eq!(call("POST", &format!("{}/conversations/nobody/handoff", server.url), None, &[]).0, 404);
+    let kinds: Vec<String> = tracker(&server, "h1").1["events"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap().to_string()).collect();
+    assert_eq!(kinds.iter().filter(|k| *k == "handoff").count(), 2);
+    assert_eq!(kinds.iter().filter(|k| *k == "resumed").count(), 1);
+
+    let (status, metrics) = call("GET", &format!("{}/metrics", server.url), None, &[]);
+    assert_eq!(status, 200);
+    let metrics = metrics.as_str().unwrap().to_string();
+    assert!(metrics.contains("deskbot_turns_total 4"), "{metrics}");
+    assert!(metrics.contains("deskbot_handoffs_total 2"), "{metrics}");
+    assert!(metrics.contains("deskbot_turn_duration_seconds_count 4"), "{metrics}");
+}
+
+/// (Idempotency-Key, JSON body) of each request a webhook peer got.
+type Seen = Arc<Mutex<Vec<(String, Value)>>>;
+
+/// A webhook peer on loopback: answers each request with the next (status, body), recording
+/// what it was sent.
+fn webhook_peer(answers: Vec<(u16, &'static str)>) -> (String, Seen) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/orders", listener.local_addr().unwrap());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = seen.clone();
+    std::thread::spawn(move || {
+        let mut answers = answers.into_iter();
+        for stream in listener.incoming() {
+            let mut stream = stream.unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let (mut key, mut length) = (String::new(), 0);
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                let lower = line.to_ascii_lowercase();
+                if let Some(v) = lower.strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap();
+                }
+                if lower.starts_with("idempotency-key:") {
+                    key = line["idempotency-key:".len()..].trim().to_string();
+                }
+                if line == "\r\n" {
+                    break;
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            record.lock().unwrap().push((key, serde_json::from_slice(&body).unwrap()));
+            let (status, text) = answers.next().unwrap_or((500, "{}"));
+            let reply = format!("HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}", text.len());
+            stream.write_all(reply.as_bytes()).unwrap();
+        }
+    });
+    (url, seen)
+}
+
+#[test]
+fn actions_call_webhooks_with_retries_and_an_idempotency_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, seen) = webhook_peer(vec![(503, "{}"), (200, r#"{"status": "held at customs", "eta": "2030-01-02"}"#)]);
+    let route = format!("lookup_order={url}");
+    let server = Server::start(&sqlite_store(&dir), &["--action", &route, "--action-retries", "2"]);
+    let (status, replies) = say(&server, "w1", "where is my order 12345?");
+    assert_eq!(status, 200, "{replies}");
+    assert_eq!(texts(&replies), ["Order 12345 is held at customs. Expected delivery: January 2, 2030."]);
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2, "one failure, one retry");
+    assert_eq!(seen[0].0, "w1:0:lookup_order");
+    assert_eq!(seen[0].0, seen[1].0, "the retry carries the same idempotency key");
+    assert_eq!(seen[1].1["slots"]["order_id"], "12345");
+    assert_eq!(seen[1].1["flow"], "order_status");
+    assert_eq!(seen[1].1["conversation_id"], "w1");
+
+    // A webhook that keeps failing: a polite reply, a logged error, the turn kept.
+    let (url, seen) = webhook_peer(vec![]);
+    let route = format!("lookup_order={url}");
+    let server = Server::start(&sqlite_store(&dir), &["--action", &route, "--action-retries", "1"]);
+    let (status, replies) = say(&server, "w2", "where is my order 12345?");
+    assert_eq!(status, 200);
+    assert!(texts(&replies)[0].starts_with("Sorry, something went wrong with checking an order on our side"), "{replies}");
+    assert_eq!(seen.lock().unwrap().len(), 2);
+    let (_, tracked) = tracker(&server, "w2");
+    let failed = tracked["events"].as_array().unwrap().iter().find(|e| e["event"] == "action_failed").expect("an action_failed event");
+    assert!(failed["error"].as_str().unwrap().contains("answered 500"), "{failed}");
+    assert!(server.log().contains("action lookup_order failed"), "{}", server.log());
+
+    let out = Command::new(env!("CARGO_BIN_EXE_deskbot")).args(["serve", "--action", "launch_rocket=http://x"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the domain's flows call no action `launch_rocket`"));
+}
+
+/// Two servers on one store, many clients sending to the same conversation through both: every
+/// acknowledged message is stored exactly once, and each turn saw all the turns before it.
+fn two_servers_one_conversation(store: &str) {
+    let (a, b) = (Server::start(store, &[]), Server::start(store, &[]));
+    let id = format!("shared-{}", run_id());
+    let acked = Arc::new(Mutex::new(Vec::new()));
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let urls = [a.url.clone(), b.url.clone()];
+            let (id, acked) = (id.clone(), acked.clone());
+            std::thread::spawn(move || {
+                for i in 0..12 {
+                    let message = format!("message {t}-{i}");
+                    let body = json!({ "sender": id, "message": message }).to_string();
+                    let (status, _) = call("POST", &format!("{}/webhooks/rest/webhook", urls[(t + i) % 2]), Some(body.as_bytes()), &[]);
+                    if status == 200 {
+                        acked.lock().unwrap().push(message);
+                    } else {
+                        assert_eq!(status, 503, "only 'busy, send again' may refuse a turn");
+                    }
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    let acked: BTreeSet<String> = acked.lock().unwrap().iter().cloned().collect();
+    assert!(acked.len() >= 80, "most turns get through: {}", acked.len());
+    let (_, tracked) = tracker(&a, &id);
+    let stored = user_texts(&tracked);
+    assert_eq!(stored.len(), acked.len(), "each acknowledged message once, nothing else");
+    assert_eq!(stored.iter().cloned().collect::<BTreeSet<_>>(), acked);
+    let turns = tracked["state"]["turns"].as_array().unwrap();
+    assert_eq!(turns.len(), acked.len(), "every turn was applied to the state left by the one before");
+    for (i, turn) in turns.iter().enumerate() {
+        assert_eq!(turn["index"], i);
+        assert_eq!(turn["user"], stored[i]);
+    }
+    assert_eq!(tracked["version"], acked.len());
+}
+
+/// Clients keep talking while the server is killed with SIGKILL; after a restart every
+/// acknowledged turn is in the store, and the dead server's locks expire (a short --lock-ttl),
+/// so the conversations take new turns.
+fn kill_9_loses_no_acknowledged_turn(store: &str) {
+    let lock_ttl = ["--lock-ttl", "2"];
+    let mut server = Server::start(store, &lock_ttl);
+    let run = run_id();
+    let acked = Arc::new(Mutex::new(BTreeMap::<String, Vec<String>>::new()));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let threads: Vec<_> = (0..16)
+        .map(|t| {
+            let (url, acked, stop) = (server.url.clone(), acked.clone(), stop.clone());
+            let id = format!("k9-{run}-{}", t % 8);
+            std::thread::spawn(move || {
+                for i in 0.. {
+                    if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        break;
+                    }
+                    let message = format!("order {}{i:05} please", t);
+                    let body = json!({ "sender": id, "message": message }).to_string();
+                    let answer = agent()
+                        .post(format!("{url}/webhooks/rest/webhook"))
+                        .send(body.as_bytes())
+                        .and_then(|mut r| r.body_mut().read_to_string().map(|_| r.status()));
+                    match answer {
+                        Ok(status) if status == 200 => acked.lock().unwrap().entry(id.clone()).or_default().push(message),
+                        Ok(_) => {}
+                        Err(_) => break, // the server is gone (or died mid-answer: not acknowledged)
+                    }
+                }
+            })
+        })
+        .collect();
+    let begin = Instant::now();
+    while acked.lock().unwrap().values().map(Vec::len).sum::<usize>() < 300 && begin.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    server.kill_9();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    let server = Server::start(store, &lock_ttl);
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.values().map(Vec::len).sum::<usize>() >= 100, "load ran before the kill");
+    for (id, messages) in acked {
+        let (status, tracked) = tracker(&server, &id);
+        assert_eq!(status, 200, "{tracked}");
+        let stored = user_texts(&tracked);
+        let missing: Vec<_> = messages.iter().filter(|m| !stored.contains(m)).collect();
+        assert!(missing.is_empty(), "{id}: acknowledged but not stored: {missing:?}");
+        assert_eq!(tracked["state"]["turns"].as_array().unwrap().len(), stored.len(), "{id}: state and events agree");
+        let (status, answer) = say(&server, &id, "are you back?");
+        assert_eq!(status, 200, "{id}: a lock left by the killed server must expire: {answer}");
+        assert_eq!(user_texts(&tracker(&server, &id).1).last().unwrap(), "are you back?");
+    }
+}
+
+#[test]
+fn sqlite_two_servers_one_conversation() {
+    let dir = tempfile::tempdir().unwrap();
+    two_servers_one_conversation(&sqlite_store(&dir));
+}
+
+#[test]
+fn sqlite_kill_9_loses_no_acknowledged_turn() {
+    let dir = tempfile::tempdir().unwrap();
+    kill_9_loses_no_acknowledged_turn(&sqlite_store(&dir));
+}
+
+#[test]
+fn redis_two_servers_one_conversation() {
+    if let Some(url) = service("DESKBOT_TEST_REDIS") {
+        two_servers_one_conversation(&url);
+    }
+}
+
+#[test]
+fn redis_kill_9_loses_no_acknowledged_turn() {
+    if let Some(url) = service("DESKBOT_TEST_REDIS") {
+        kill_9_loses_no_acknowledged_turn(&url);
+    }
+}
+
+#[test]
+fn postgres_two_servers_one_conversation() {
+    if let Some(url) = service("DESKBOT_TEST_POSTGRES") {
+        two_servers_one_conversation(&url);
+    }
+}
+
+#[test]
+fn postgres_kill_9_loses_no_acknowledged_turn() {
+    if let Some(url) = service("DESKBOT_TEST_POSTGRES") {
+        kill_9_loses_no_acknowledged_turn(&url);
+    }
+}
+
+#[test]
+fn an_unreachable_store_is_a_clear_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_deskbot"))
+        .args(["serve", "--no-model", "--addr", "127.0.0.1:0", "--store", "postgres://nobody@127.0.0.1:1/none"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("opening store postgres://nobody@127.0.0.1:1/none") && stderr.contains("connecting to Postgres"), "{stderr}");
+    let out = Command::new(env!("CARGO_BIN_EXE_deskbot")).args(["serve", "--no-model", "--store", "mysql://x"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown store `mysql://x`"));
+}

@@ -1,0 +1,180 @@
+//! The HTTP routes (Rasa's REST channel shape, so a desk that used Rasa points here unchanged).
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::api_error::ApiError;
+use crate::body;
+use crate::conversations::Conversations;
+
+/// The longest conversation id (`sender`) accepted.
+const MAX_ID_CHARS: usize = 256;
+
+pub struct AppState {
+    pub conversations: Conversations,
+    /// Required as `Authorization: Bearer …` (or Rasa's `?token=…`) on every route but `/health`.
+    pub token: Option<String>,
+    pub max_body: usize,
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/webhooks/rest/webhook", post(webhook))
+        .route("/model/parse", post(parse))
+        .route("/conversations/{id}/tracker", get(tracker))
+        .route("/conversations/{id}/handoff", post(handoff))
+        .route("/conversations/{id}/resume", post(resume))
+        .route("/health", get(health))
+        .route("/metrics", get(metrics))
+        .fallback(no_route)
+        .method_not_allowed_fallback(wrong_method)
+        .layer(middleware::from_fn_with_state(state.clone(), authorize))
+        .layer(DefaultBodyLimit::max(state.max_body))
+        .with_state(state)
+}
+
+async fn authorize(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let Some(expected) = state.token.as_deref() else { return next.run(request).await };
+    if request.uri().path() == "/health" {
+        return next.run(request).await;
+    }
+    let bearer = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    let query = request.uri().query().unwrap_or_default();
+    let in_query = form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "token").map(|(_, v)| v.into_owned());
+    if bearer == Some(expected) || in_query.as_deref() == Some(expected) {
+        return next.run(request).await;
+    }
+    let mut response =
+        ApiError::new(StatusCode::UNAUTHORIZED, "missing or wrong token: send `Authorization: Bearer TOKEN` (or ?token=TOKEN)").into_response();
+    response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
+}
+
+/// Conversation ids become store keys: short, printable, not empty.
+fn check_id(id: &str, field: &str) -> Result<(), ApiError> {
+    if id.is_empty() {
+        return Err(ApiError::bad_request(format!("`{field}` is empty; it names the conversation")));
+    }
+    if id.chars().count() > MAX_ID_CHARS {
+        return Err(ApiError::bad_request(format!("`{field}` is longer than {MAX_ID_CHARS} characters")));
+    }
+    if id.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(format!("`{field}` contains control characters")));
+    }
+    Ok(())
+}
+
+/// Rasa's REST channel body; other fields (Rasa clients send `input_channel`) are ignored.
+#[derive(Deserialize)]
+struct Message {
+    sender: String,
+    message: String,
+    #[serde(default)]
+    metadata: Option<Value>,
+}
+
+async fn webhook(State(state): State<Arc<AppState>>, body: Result<Bytes, BytesRejection>) -> Result<Json<Value>, ApiError> {
+    let message: Message = body::json(body, state.max_body, false).inspect_err(|_| state.conversations.metrics.error("bad_request"))?;
+    check_id(&message.sender, "sender").inspect_err(|_| state.conversations.metrics.error("bad_request"))?;
+    let answer = state.conversations.turn(&message.sender, message.message, message.metadata).await?;
+    let last = answer.replies.len().saturating_sub(1);
+    let replies: Vec<Value> = answer
+        .replies
+        .iter()
+        .enumerate()
+        .map(|(i, reply)| {
+            let mut out = json!({ "recipient_id": message.sender, "text": reply.text, "response": reply.response });
+            if let (Some(summary), true) = (&answer.handoff, i == last) {
+                out["custom"] = json!({ "handoff": summary });
+            }
+            out
+        })
+        .collect();
+    Ok(Json(Value::Array(replies)))
+}
+
+#[derive(Deserialize)]
+struct ParseRequest {
+    text: String,
+}
+
+async fn parse(State(state): State<Arc<AppState>>, body: Result<Bytes, BytesRejection>) -> Result<Json<Value>, ApiError> {
+    let request: ParseRequest = body::json(body, state.max_body, false)?;
+    let result = state.conversations.bot().parser().parse(&request.text);
+    let mut out = serde_json::to_value(&result).map_err(ApiError::internal)?;
+    // Rasa's name for the ranking, for clients written against it.
+    out["intent_ranking"] = out["ranking"].clone();
+    Ok(Json(out))
+}
+
+async fn tracker(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    check_id(&id, "conversation id")?;
+    let (stored, conversation, events) = state.conversations.tracker(&id).await?;
+    let dialogue = &conversation.state;
+    let latest = events.iter().rev().find(|e| e["event"] == "user").cloned();
+    Ok(Json(json!({
+        "sender_id": id,
+        "version": stored.version,
+        "paused": dialogue.handed_off.is_some(),
+        "handed_off": dialogue.handed_off,
+        "active_flow": dialogue.active_flow(),
+        "slots": dialogue.active().map(|f| f.values()).unwrap_or_default(),
+        "latest_message": latest,
+        "state": dialogue,
+        "events": events,
+    })))
+}
+
+#[derive(Deserialize, Default)]
+struct HandoffRequest {
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+async fn handoff(State(state): State<Arc<AppState>>, Path(id): Path<String>, body: Result<Bytes, BytesRejection>) -> Result<Json<Value>, ApiError> {
+    check_id(&id, "conversation id")?;
+    let request: HandoffRequest = body::json(body, state.max_body, true)?;
+    let reason = request.reason.unwrap_or_else(|| "a human agent took over".into());
+    let summary = state.conversations.hand_off(&id, reason).await?;
+    Ok(Json(json!({ "conversation_id": id, "handed_off": true, "summary": summary })))
+}
+
+async fn resume(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    check_id(&id, "conversation id")?;
+    state.conversations.resume(&id).await?;
+    Ok(Json(json!({ "conversation_id": id, "handed_off": false })))
+}
+
+async fn health(State(state): State<Arc<AppState>>) -> Response {
+    let store = state.conversations.store();
+    match store.ping().await {
+        Ok(()) => Json(json!({ "status": "ok", "store": store.kind() })).into_response(),
+        Err(error) => {
+            tracing::error!("health: {error}");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable", "store": store.kind() }))).into_response()
+        }
+    }
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.conversations.metrics.render()).into_response()
+}
+
+async fn no_route(method: Method, uri: Uri) -> ApiError {
+    ApiError::not_found(format!("no route {method} {}", uri.path()))
+}
+
+async fn wrong_method(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, format!("{} does not take {method}", uri.path()))
+}

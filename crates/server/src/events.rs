@@ -1,0 +1,68 @@
+//! What is recorded about a conversation, one event at a time (the tracker's `events`).
+
+use deskbot::TurnResult;
+use dst::HandoffSummary;
+use serde::Serialize;
+use serde_json::Value;
+
+/// One thing that happened, with when (Unix seconds).
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub timestamp: f64,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum EventKind {
+    /// What the user wrote, exactly, and what the NLU made of it.
+    User { text: String, intent: String, confidence: f32, entities: Vec<Value>, metadata: Option<Value> },
+    Slot { name: String, value: String, entity: String },
+    Action { name: String },
+    ActionFailed { name: String, error: String },
+    Bot { text: String, response: String },
+    /// A human agent takes over; the summary is for them.
+    Handoff { summary: HandoffSummary },
+    /// The bot answers again.
+    Resumed,
+}
+
+impl Event {
+    pub fn now(kind: EventKind) -> Self {
+        let timestamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
+        Self { timestamp, kind }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("events serialize")
+    }
+}
+
+/// The events of one user turn, in the order they happened.
+pub fn turn_events(text: &str, metadata: Option<Value>, turn: &TurnResult) -> Vec<Event> {
+    let parse = &turn.parse;
+    let mut events = vec![Event::now(EventKind::User {
+        text: text.to_string(),
+        intent: parse.intent.name.clone(),
+        confidence: parse.intent.confidence,
+        entities: parse.entities.iter().map(|e| serde_json::to_value(e).expect("entities serialize")).collect(),
+        metadata,
+    })];
+    for (name, (value, entity)) in &turn.outcome.filled {
+        events.push(Event::now(EventKind::Slot { name: name.clone(), value: value.clone(), entity: entity.clone() }));
+    }
+    for name in &turn.outcome.actions {
+        events.push(Event::now(EventKind::Action { name: name.clone() }));
+    }
+    for (name, error) in &turn.outcome.failed_actions {
+        events.push(Event::now(EventKind::ActionFailed { name: name.clone(), error: error.clone() }));
+    }
+    for reply in &turn.replies {
+        events.push(Event::now(EventKind::Bot { text: reply.text.clone(), response: reply.response.clone() }));
+    }
+    if let Some(summary) = &turn.handoff {
+        events.push(Event::now(EventKind::Handoff { summary: summary.clone() }));
+    }
+    events
+}
