@@ -30,6 +30,7 @@ pub struct AppState {
 
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
+        .route("/webhooks/rest/", get(rest_channel))
         .route("/webhooks/rest/webhook", post(webhook))
         .route("/model/parse", post(parse))
         .route("/conversations/{id}/tracker", get(tracker))
@@ -84,17 +85,24 @@ struct Message {
     metadata: Option<Value>,
 }
 
+/// Rasa's REST channel answers this with its status; desks poll it.
+async fn rest_channel() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
 async fn webhook(State(state): State<Arc<AppState>>, body: Result<Bytes, BytesRejection>) -> Result<Json<Value>, ApiError> {
-    let message: Message = body::json(body, state.max_body, false).inspect_err(|_| state.conversations.metrics.error("bad_request"))?;
-    check_id(&message.sender, "sender").inspect_err(|_| state.conversations.metrics.error("bad_request"))?;
-    let answer = state.conversations.turn(&message.sender, message.message, message.metadata).await?;
+    let Message { sender, message, metadata } =
+        body::json(body, state.max_body, false).inspect_err(|_| state.conversations.metrics.error("bad_request"))?;
+    check_id(&sender, "sender").inspect_err(|_| state.conversations.metrics.error("bad_request"))?;
+    let id = sender.clone();
+    let answer = detached(&state, move |state| async move { state.conversations.turn(&id, message, metadata).await }).await?;
     let last = answer.replies.len().saturating_sub(1);
     let replies: Vec<Value> = answer
         .replies
         .iter()
         .enumerate()
         .map(|(i, reply)| {
-            let mut out = json!({ "recipient_id": message.sender, "text": reply.text, "response": reply.response });
+            let mut out = json!({ "recipient_id": sender, "text": reply.text, "response": reply.response });
             if let (Some(summary), true) = (&answer.handoff, i == last) {
                 out["custom"] = json!({ "handoff": summary });
             }
@@ -146,14 +154,27 @@ async fn handoff(State(state): State<Arc<AppState>>, Path(id): Path<String>, bod
     check_id(&id, "conversation id")?;
     let request: HandoffRequest = body::json(body, state.max_body, true)?;
     let reason = request.reason.unwrap_or_else(|| "a human agent took over".into());
-    let summary = state.conversations.hand_off(&id, reason).await?;
+    let key = id.clone();
+    let summary = detached(&state, move |state| async move { state.conversations.hand_off(&key, reason).await }).await?;
     Ok(Json(json!({ "conversation_id": id, "handed_off": true, "summary": summary })))
 }
 
 async fn resume(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     check_id(&id, "conversation id")?;
-    state.conversations.resume(&id).await?;
+    let key = id.clone();
+    detached(&state, move |state| async move { state.conversations.resume(&key).await }).await?;
     Ok(Json(json!({ "conversation_id": id, "handed_off": false })))
+}
+
+/// Runs a change to a conversation as its own task, so that it finishes — committed and its
+/// lock released — even when the client hangs up mid-turn (hyper then drops the handler).
+async fn detached<T, F, Fut>(state: &Arc<AppState>, change: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(Arc<AppState>) -> Fut,
+    Fut: std::future::Future<Output = Result<T, ApiError>> + Send + 'static,
+{
+    tokio::spawn(change(state.clone())).await.map_err(ApiError::internal)?
 }
 
 async fn health(State(state): State<Arc<AppState>>) -> Response {

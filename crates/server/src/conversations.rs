@@ -42,6 +42,8 @@ pub struct Conversations {
     /// Whether a turn may block or compute for long (action webhooks, a language model): it
     /// then runs on the blocking pool. Otherwise (well under a millisecond) it runs in place.
     may_block: bool,
+    /// Turns that may run the language model at once (one per core), when there is one.
+    model_slots: Option<tokio::sync::Semaphore>,
     entries: Mutex<HashMap<String, Entry>>,
 }
 
@@ -68,8 +70,10 @@ enum Missing {
 impl Conversations {
     pub fn new(bot: Bot, store: Store, webhooks: ActionWebhooks) -> Self {
         let may_block = bot.has_model() || webhooks.any();
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let model_slots = bot.has_model().then(|| tokio::sync::Semaphore::new(cores));
         let webhooks = Arc::new(webhooks);
-        Self { bot: Arc::new(bot), store, webhooks, metrics: Metrics::new(), may_block, entries: Mutex::new(HashMap::new()) }
+        Self { bot: Arc::new(bot), store, webhooks, metrics: Metrics::new(), may_block, model_slots, entries: Mutex::new(HashMap::new()) }
     }
 
     pub fn bot(&self) -> &Bot {
@@ -192,6 +196,12 @@ impl Conversations {
                 None => return Err(unknown(id)),
             };
             let (conversation, changed) = if self.may_block {
+                // The language model is CPU-bound: as many turns at once as there are cores;
+                // more only slows every one of them down (and each holds its activations).
+                let _permit = match &self.model_slots {
+                    Some(slots) => Some(slots.acquire().await.map_err(ApiError::internal)?),
+                    None => None,
+                };
                 let (bot, change) = (self.bot.clone(), change.clone());
                 tokio::task::spawn_blocking(move || {
                     let mut conversation = conversation;

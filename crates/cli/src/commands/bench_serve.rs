@@ -138,8 +138,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let percentile = |p: f64| latencies.get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1))).copied().unwrap_or_default();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let ok = latencies.len();
+    let model = match (&args.url, args.with_model) {
+        (Some(_), _) => "as configured",
+        (None, true) => "bundled (reply ranking)",
+        (None, false) => "none (--no-model)",
+    };
     let report = json!({
         "server": base,
+        "model": model,
         "conversations": args.conversations,
         "turns": ok,
         "errors": errors,
@@ -156,7 +162,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         println!("{report}");
         return Ok(());
     }
-    println!("server {base}: {} conversations × {} turns", args.conversations, args.turns);
+    println!("server {base} (language model: {model}): {} conversations × {} turns", args.conversations, args.turns);
     println!("{:<22} {:>10}", "turns acknowledged", ok);
     println!("{:<22} {:>10}", "errors", errors);
     println!("{:<22} {:>10.0}", "turns/s", report["turns_per_second"].as_f64().unwrap_or_default());

@@ -1,7 +1,8 @@
 //! Postgres: `deskbot_conversations`, `deskbot_events` and `deskbot_locks` tables. A commit is
 //! one transaction (version check, events, state), durable when COMMIT returns (Postgres's
 //! default `synchronous_commit = on`). A lock is a row with an owner and an expiry: taken when
-//! absent or expired, released only by its owner.
+//! absent or expired, released only by its owner. The locks table is UNLOGGED: taking a lock
+//! costs no WAL flush, and a Postgres crash empties it, which is what locks should do.
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::NoTls;
@@ -22,7 +23,7 @@ CREATE TABLE IF NOT EXISTS deskbot_events (
     event TEXT NOT NULL,
     PRIMARY KEY (conversation_id, seq)
 );
-CREATE TABLE IF NOT EXISTS deskbot_locks (
+CREATE UNLOGGED TABLE IF NOT EXISTS deskbot_locks (
     conversation_id TEXT PRIMARY KEY,
     owner TEXT NOT NULL,
     expires_at TIMESTAMPTZ NOT NULL

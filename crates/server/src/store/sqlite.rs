@@ -6,7 +6,7 @@
 //! serve thousands of durable turns per second. Reads use a small pool of connections.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Mutex, mpsc};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use tokio::sync::oneshot;
@@ -40,7 +40,7 @@ struct WriteJob {
 
 pub struct SqliteStore {
     writer: Mutex<mpsc::Sender<WriteJob>>,
-    readers: Arc<Mutex<Vec<Connection>>>,
+    readers: Mutex<Vec<Connection>>,
     path: std::path::PathBuf,
 }
 
@@ -62,58 +62,45 @@ impl SqliteStore {
             .name("sqlite-writer".into())
             .spawn(move || write_loop(conn, receiver))
             .map_err(|e| StoreError::backend("starting the SQLite writer", e))?;
-        Ok(Self { writer: Mutex::new(sender), readers: Arc::new(Mutex::new(Vec::new())), path: path.to_path_buf() })
+        Ok(Self { writer: Mutex::new(sender), readers: Mutex::new(Vec::new()), path: path.to_path_buf() })
     }
 
-    /// Runs `read` on a pooled read connection, off the async threads.
-    async fn read<T: Send + 'static>(
-        &self,
-        read: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
-    ) -> Result<T, StoreError> {
-        let pool = self.readers.clone();
-        let path = self.path.clone();
-        tokio::task::spawn_blocking(move || {
-            let pooled = pool.lock().expect("reader pool").pop();
-            let conn = match pooled {
-                Some(conn) => conn,
-                None => connect(&path)?,
-            };
-            let result = read(&conn).map_err(|e| StoreError::backend("reading the SQLite store", e));
-            pool.lock().expect("reader pool").push(conn);
-            result
-        })
-        .await
-        .map_err(|e| StoreError::backend("SQLite reader", e))?
+    /// Runs `read` on a pooled read connection. In place, not on the blocking pool: these are
+    /// primary-key lookups that take microseconds (WAL readers never wait for the writer), and
+    /// handing them to another thread cost more than the read itself under load.
+    fn read<T>(&self, read: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, StoreError> {
+        let pooled = self.readers.lock().expect("reader pool").pop();
+        let conn = match pooled {
+            Some(conn) => conn,
+            None => connect(&self.path)?,
+        };
+        let result = read(&conn).map_err(|e| StoreError::backend("reading the SQLite store", e));
+        self.readers.lock().expect("reader pool").push(conn);
+        result
     }
 
     pub async fn version(&self, id: &str) -> Result<Option<u64>, StoreError> {
-        let id = id.to_string();
-        self.read(move |conn| {
-            conn.query_row("SELECT version FROM conversations WHERE id = ?1", [&id], |row| row.get::<_, i64>(0))
+        self.read(|conn| {
+            conn.query_row("SELECT version FROM conversations WHERE id = ?1", [id], |row| row.get::<_, i64>(0))
                 .optional()
                 .map(|v| v.map(|v| v as u64))
         })
-        .await
     }
 
     pub async fn load(&self, id: &str) -> Result<Option<Stored>, StoreError> {
-        let id = id.to_string();
-        self.read(move |conn| {
-            conn.query_row("SELECT version, state FROM conversations WHERE id = ?1", [&id], |row| {
+        self.read(|conn| {
+            conn.query_row("SELECT version, state FROM conversations WHERE id = ?1", [id], |row| {
                 Ok(Stored { version: row.get::<_, i64>(0)? as u64, state: row.get(1)? })
             })
             .optional()
         })
-        .await
     }
 
     pub async fn events(&self, id: &str) -> Result<Vec<String>, StoreError> {
-        let id = id.to_string();
-        self.read(move |conn| {
+        self.read(|conn| {
             let mut statement = conn.prepare_cached("SELECT event FROM events WHERE conversation_id = ?1 ORDER BY seq")?;
-            statement.query_map([&id], |row| row.get(0))?.collect()
+            statement.query_map([id], |row| row.get(0))?.collect()
         })
-        .await
     }
 
     pub async fn commit(&self, id: &str, commit: Commit) -> Result<(), StoreError> {
