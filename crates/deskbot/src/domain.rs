@@ -43,7 +43,7 @@ const BUNDLED_TEMPLATES: [(&str, &str); 3] = [
 ];
 
 /// Responses the engine itself may render, besides those the flows name.
-const ENGINE_RESPONSES: [&str; 11] = [
+const ENGINE_RESPONSES: [&str; 13] = [
     "out_of_scope",
     "nothing_to_cancel",
     "nothing_to_confirm",
@@ -51,6 +51,8 @@ const ENGINE_RESPONSES: [&str; 11] = [
     "confirmation_denied",
     "please_confirm",
     "resume_flow",
+    "next_request",
+    "request_queued",
     "slot_invalid",
     "slot_not_understood",
     "action_failed",

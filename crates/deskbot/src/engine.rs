@@ -119,16 +119,7 @@ impl Bot {
     /// One turn whose flow actions and slot rules go to `actions` (the server's HTTP webhooks).
     pub fn respond_with(&self, conversation: &mut Conversation, utterance: &str, actions: &mut dyn ActionRunner) -> TurnResult {
         let parse = self.parser.parse(utterance);
-        let turn = UserTurn {
-            text: utterance.to_string(),
-            intent: parse.intent.name.clone(),
-            confidence: parse.intent.confidence,
-            entities: parse
-                .entities
-                .iter()
-                .map(|e| TurnEntity { entity: e.entity.clone(), value: e.value.clone(), normalized: e.normalized.clone() })
-                .collect(),
-        };
+        let turn = user_turn(utterance, &parse);
         let outcome = self.tracker.handle(&mut conversation.state, &turn, actions);
         let context = self.context(conversation, utterance);
         let ranker = self.model.as_ref().map(|m| m as &dyn Ranker);
@@ -189,6 +180,43 @@ impl Bot {
     }
 }
 
+/// The recognised turn for the tracker. When the utterance joins several requests, the first
+/// span's intent and entities make the turn and the others follow it in `more`; the turn's
+/// text stays the whole utterance (nothing the user typed is dropped from the history).
+fn user_turn(utterance: &str, parse: &ParseResult) -> UserTurn {
+    let entities_in = |start: usize, end: usize| {
+        parse
+            .entities
+            .iter()
+            .filter(|e| e.start >= start && e.end <= end)
+            .map(|e| TurnEntity { entity: e.entity.clone(), value: e.value.clone(), normalized: e.normalized.clone() })
+            .collect()
+    };
+    let whole = UserTurn {
+        text: utterance.to_string(),
+        intent: parse.intent.name.clone(),
+        confidence: parse.intent.confidence,
+        entities: entities_in(0, usize::MAX),
+        more: Vec::new(),
+    };
+    let [first, rest @ ..] = parse.intents.as_slice() else { return whole };
+    if rest.is_empty() {
+        return whole;
+    }
+    let span_text = |start: usize, end: usize| utterance.chars().skip(start).take(end - start).collect::<String>();
+    let more = rest
+        .iter()
+        .map(|span| UserTurn {
+            text: span_text(span.start, span.end),
+            intent: span.name.clone(),
+            confidence: span.confidence,
+            entities: entities_in(span.start, span.end),
+            more: Vec::new(),
+        })
+        .collect();
+    UserTurn { intent: first.name.clone(), confidence: first.confidence, entities: entities_in(first.start, first.end), more, ..whole }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,5 +231,30 @@ mod tests {
         let context = bot.context(&conversation, "now");
         assert_eq!(context, "User: user 2\nBot: bot 2\nUser: user 3\nBot: bot 3\nUser: user 4\nBot: bot 4\nUser: now\nBot:");
         assert_eq!(bot.context(&Conversation::new("t"), "hi"), "User: hi\nBot:");
+    }
+
+    #[test]
+    fn each_request_of_an_utterance_gets_its_own_span_and_entities() {
+        let bot = Bot::new(Domain::bundled().unwrap()).unwrap();
+        let text = "refund $40 for order 12345 and where is order 67890";
+        let turn = user_turn(text, &bot.parser().parse(text));
+        assert_eq!((turn.text.as_str(), turn.intent.as_str()), (text, "request_refund"));
+        let values: Vec<&str> = turn.entities.iter().map(|e| e.value.as_str()).collect();
+        assert_eq!(values, ["$40", "12345"]);
+        assert_eq!(turn.more.len(), 1);
+        let next = &turn.more[0];
+        assert_eq!((next.text.as_str(), next.intent.as_str()), ("where is order 67890", "order_status"));
+        assert_eq!(next.entities.iter().map(|e| e.value.as_str()).collect::<Vec<_>>(), ["67890"]);
+
+        // Spans count characters, not bytes.
+        let text = "我要退款，还有我的订单12345在哪里";
+        let turn = user_turn(text, &bot.parser().parse(text));
+        assert_eq!(turn.more.len(), 1);
+        assert_eq!(turn.more[0].text, "我的订单12345在哪里");
+        assert!(turn.entities.is_empty());
+
+        let single = user_turn("where is my order 12345", &bot.parser().parse("where is my order 12345"));
+        assert!(single.more.is_empty());
+        assert_eq!(single.entities.len(), 1);
     }
 }

@@ -33,6 +33,9 @@ pub struct Frame {
     pub confirming: bool,
     #[serde(default)]
     pub confirmed: bool,
+    /// Asked for in the same utterance as another request; not begun yet.
+    #[serde(default)]
+    pub queued: bool,
     /// Failed attempts per slot.
     pub retries: BTreeMap<String, u32>,
 }
@@ -46,6 +49,7 @@ impl Frame {
             requested: None,
             confirming: false,
             confirmed: false,
+            queued: false,
             retries: BTreeMap::new(),
         }
     }

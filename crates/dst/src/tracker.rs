@@ -24,6 +24,9 @@ pub struct UserTurn {
     pub intent: String,
     pub confidence: f32,
     pub entities: Vec<TurnEntity>,
+    /// Further requests in the same utterance, in order ("where is my order and can I change my
+    /// address"): each is handled after this one (see [`Tracker::handle`]).
+    pub more: Vec<UserTurn>,
 }
 
 /// Runs the flows' actions and custom slot rules (deskbot's engine implements it).
@@ -94,11 +97,20 @@ impl Tracker {
         Self { flows }
     }
 
-    /// Handles one user turn, updating `state`.
+    /// Handles one user turn, updating `state`. Further requests of the utterance
+    /// (`input.more`) follow the first: one that needs nothing from the user (an FAQ) is answered
+    /// at once; a flow starts at once when nothing is waiting for the user, and otherwise waits
+    /// beneath the active flow and starts when that one ends.
     pub fn handle(&self, state: &mut DialogueState, input: &UserTurn, runner: &mut dyn ActionRunner) -> TurnOutcome {
         let mut turn = Turn { index: state.turns.len(), input, runner, out: TurnOutcome::default() };
         if state.handed_off.is_none() {
             self.decide(state, &mut turn);
+            for request in &input.more {
+                if state.handed_off.is_some() {
+                    break;
+                }
+                self.follow_up(state, &mut turn, request);
+            }
         }
         let responses = turn
             .out
@@ -204,6 +216,34 @@ impl Tracker {
             None => turn.say("out_of_scope", BTreeMap::new()),
         }
         self.run(state, turn)
+    }
+
+    /// A further request from the same utterance.
+    fn follow_up(&self, state: &mut DialogueState, turn: &mut Turn, request: &UserTurn) {
+        let Some(flow) = self.flows.flow_for_intent(&request.intent).map(str::to_string) else { return };
+        if request.confidence < self.flows.settings.digression_confidence || state.frames.iter().any(|f| f.flow == flow) {
+            return;
+        }
+        let mut sub = Turn { index: turn.index, input: request, runner: &mut *turn.runner, out: TurnOutcome::default() };
+        let needs_nothing = self.flows.flow_slots(&flow).is_empty();
+        if needs_nothing || state.frames.is_empty() {
+            if !needs_nothing {
+                sub.say("next_request", flow_slot(&self.flows.description(&flow)));
+            }
+            self.start(state, &mut sub, &flow);
+        } else {
+            let mut frame = Frame::new(&flow);
+            frame.queued = true;
+            self.fill(&mut frame, &mut sub, false);
+            state.frames.insert(state.frames.len() - 1, frame);
+            sub.say("request_queued", flow_slot(&self.flows.description(&flow)));
+        }
+        let out = sub.out;
+        turn.out.outputs.extend(out.outputs);
+        turn.out.actions.extend(out.actions);
+        turn.out.failed_actions.extend(out.failed_actions);
+        turn.out.filled.extend(out.filled);
+        turn.out.completed.extend(out.completed);
     }
 
     fn over_retry_cap(&self, state: &DialogueState) -> bool {
@@ -371,10 +411,12 @@ impl Tracker {
         }
     }
 
-    /// Continues the interrupted flow, if there is one, with its slots as they were.
+    /// Continues the interrupted flow, if there is one, with its slots as they were — or starts
+    /// the one the user asked for next.
     fn resume(&self, state: &mut DialogueState, turn: &mut Turn) {
-        if let Some(frame) = state.frames.last() {
-            turn.say("resume_flow", flow_slot(&self.flows.description(&frame.flow)));
+        if let Some(frame) = state.frames.last_mut() {
+            let response = if std::mem::take(&mut frame.queued) { "next_request" } else { "resume_flow" };
+            turn.say(response, flow_slot(&self.flows.description(&frame.flow)));
             self.run(state, turn);
         }
     }
