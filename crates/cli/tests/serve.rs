@@ -513,12 +513,13 @@ fn postgres_kill_9_loses_no_acknowledged_turn() {
 #[test]
 fn an_unreachable_store_is_a_clear_error() {
     let out = Command::new(env!("CARGO_BIN_EXE_deskbot"))
-        .args(["serve", "--no-model", "--addr", "127.0.0.1:0", "--store", "postgres://nobody@127.0.0.1:1/none"])
+        .args(["serve", "--no-model", "--addr", "127.0.0.1:0", "--store", "postgres://nobody:hunter2@127.0.0.1:1/none"])
         .output()
         .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("opening store postgres://nobody@127.0.0.1:1/none") && stderr.contains("connecting to Postgres"), "{stderr}");
+    assert!(stderr.contains("opening store postgres://nobody:***@127.0.0.1:1/none") && stderr.contains("connecting to Postgres"), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "the password must not be printed: {stderr}");
     let out = Command::new(env!("CARGO_BIN_EXE_deskbot")).args(["serve", "--no-model", "--store", "mysql://x"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown store `mysql://x`"));
 }

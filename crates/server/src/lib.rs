@@ -34,7 +34,7 @@ use std::sync::Arc;
 
 pub use actions::ActionWebhooks;
 pub use app::router;
-pub use store::{LockSettings, Store, StoreError};
+pub use store::{LockSettings, Store, StoreError, redacted};
 
 /// How the server behaves, apart from the bot and the store.
 pub struct ServeConfig {

@@ -71,7 +71,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let locks = LockSettings { ttl: Duration::from_secs(args.lock_ttl), wait: Duration::from_secs(args.lock_wait) };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
     runtime.block_on(async {
-        let store = Store::open(&args.store, locks).await.with_context(|| format!("opening store {}", args.store))?;
+        let store = Store::open(&args.store, locks).await.with_context(|| format!("opening store {}", server::redacted(&args.store)))?;
         let listener = tokio::net::TcpListener::bind(&args.addr).await.with_context(|| format!("listening on {}", args.addr))?;
         let address = listener.local_addr()?;
         let mut out = std::io::stdout().lock();

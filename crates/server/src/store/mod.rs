@@ -85,7 +85,7 @@ impl Store {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(Store::Postgres(PostgresStore::open(url, locks).await?));
         }
-        Err(StoreError::Backend(format!("unknown store `{url}`: expected sqlite:PATH, redis://HOST[:PORT] or postgres://USER@HOST/DB")))
+        Err(StoreError::Backend(format!("unknown store `{}`: expected sqlite:PATH, redis://HOST[:PORT] or postgres://USER@HOST/DB", redacted(url))))
     }
 
     pub fn kind(&self) -> &'static str {
@@ -159,6 +159,16 @@ impl Store {
     }
 }
 
+/// The store URL as it may be shown: a password in it becomes `***`.
+pub fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else { return url.to_string() };
+    match userinfo.split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
 /// A fresh random lock token.
 pub(crate) fn new_token() -> String {
     format!("{:032x}", rand::random::<u128>())
@@ -181,5 +191,18 @@ where
         }
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_millis(25));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn passwords_in_store_urls_are_not_shown() {
+        assert_eq!(redacted("postgres://desk:hunter2@db:5432/deskbot"), "postgres://desk:***@db:5432/deskbot");
+        assert_eq!(redacted("redis://:hunter2@127.0.0.1:6379"), "redis://:***@127.0.0.1:6379");
+        assert_eq!(redacted("postgres://desk@db/deskbot"), "postgres://desk@db/deskbot");
+        assert_eq!(redacted("sqlite:deskbot.db"), "sqlite:deskbot.db");
     }
 }

@@ -46,10 +46,10 @@ fn commit_failed(e: tokio_postgres::Error) -> StoreError {
 
 impl PostgresStore {
     pub async fn open(url: &str, locks: LockSettings) -> Result<Self, StoreError> {
-        let config: tokio_postgres::Config = url.parse().map_err(|e| StoreError::backend(&format!("Postgres URL {url}"), e))?;
+        let config: tokio_postgres::Config = url.parse().map_err(|e| StoreError::backend(&format!("Postgres URL {}", super::redacted(url)), e))?;
         let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager).max_size(16).build().map_err(failed)?;
-        let client = pool.get().await.map_err(|e| StoreError::backend(&format!("connecting to Postgres at {url}"), e))?;
+        let client = pool.get().await.map_err(|e| StoreError::backend(&format!("connecting to Postgres at {}", super::redacted(url)), e))?;
         // Two servers may start at once; CREATE TABLE IF NOT EXISTS can still race on the catalog.
         client.execute("SELECT pg_advisory_lock(727274)", &[]).await.map_err(failed)?;
         let created = client.batch_execute(SCHEMA).await.map_err(failed);
