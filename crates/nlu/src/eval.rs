@@ -73,6 +73,48 @@ pub struct Report {
     /// When the test set has `oos`: what other thresholds would have given, to tune one on
     /// held-out data.
     pub oos_sweep: Vec<ThresholdPoint>,
+    /// How well the top intent's confidence matches how often it is right (in-scope examples).
+    pub calibration: Option<Calibration>,
+}
+
+/// Reliability of the confidences: in-scope examples grouped by the top intent's confidence
+/// into ten equal-width bins; the expected calibration error is the example-weighted mean gap
+/// between each bin's mean confidence and its accuracy (0 = perfectly calibrated).
+#[derive(Debug, Clone, Serialize)]
+pub struct Calibration {
+    pub ece: f64,
+    pub mean_confidence: f64,
+    pub accuracy: f64,
+    /// (upper bound of the bin, examples, mean confidence, accuracy), for bins with examples.
+    pub bins: Vec<(f64, usize, f64, f64)>,
+}
+
+/// Calibration of (confidence, correct) pairs; None when there are none.
+pub fn calibration(predictions: &[(f32, bool)]) -> Option<Calibration> {
+    const BINS: usize = 10;
+    if predictions.is_empty() {
+        return None;
+    }
+    let mut sums = [(0usize, 0f64, 0usize); BINS]; // examples, confidence sum, correct
+    for &(confidence, correct) in predictions {
+        let bin = ((confidence.clamp(0.0, 1.0) as f64 * BINS as f64) as usize).min(BINS - 1);
+        sums[bin].0 += 1;
+        sums[bin].1 += confidence as f64;
+        sums[bin].2 += correct as usize;
+    }
+    let total = predictions.len() as f64;
+    let bins: Vec<(f64, usize, f64, f64)> = sums
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.0 > 0)
+        .map(|(i, &(n, confidence, correct))| ((i + 1) as f64 / BINS as f64, n, confidence / n as f64, correct as f64 / n as f64))
+        .collect();
+    Some(Calibration {
+        ece: bins.iter().map(|&(_, n, confidence, accuracy)| n as f64 / total * (confidence - accuracy).abs()).sum(),
+        mean_confidence: predictions.iter().map(|p| p.0 as f64).sum::<f64>() / total,
+        accuracy: predictions.iter().filter(|p| p.1).count() as f64 / total,
+        bins,
+    })
 }
 
 /// Out-of-scope recall and in-scope accuracy at one confidence threshold.
@@ -99,6 +141,13 @@ pub fn evaluate(parser: &Parser, test: &[Example], mut tick: impl FnMut()) -> Re
         .collect();
     let predicted: Vec<String> = parses.iter().map(|(name, _)| name.clone()).collect();
     let mut report = score(test, &predicted);
+    let in_scope: Vec<(f32, bool)> = test
+        .iter()
+        .zip(&parses)
+        .filter(|(example, _)| example.intent != OOS_LABEL)
+        .filter_map(|(example, (_, best))| best.as_ref().map(|(name, confidence)| (*confidence, *name == example.intent)))
+        .collect();
+    report.calibration = calibration(&in_scope);
     if report.oos_recall.is_some() {
         report.oos_sweep = SWEEP
             .iter()
@@ -159,6 +208,7 @@ pub fn score(test: &[Example], predicted: &[String]) -> Report {
         per_intent,
         confusions,
         oos_sweep: Vec::new(),
+        calibration: None,
         slot_f1: None,
     }
 }
@@ -229,5 +279,20 @@ mod tests {
         let parser = Parser::train(&domain_from_examples(&train, 0.1));
         let report = evaluate(&parser, &[ex("where is my package", "track"), ex("can i get a refund", "refund")], || {});
         assert_eq!(report.accuracy, 1.0);
+    }
+
+    #[test]
+    fn calibration_compares_confidence_with_accuracy_per_bin() {
+        // 0.95-confident and right 3 times in 4; 0.35-confident and right 1 time in 2.
+        let predictions = [(0.95, true), (0.95, true), (0.95, true), (0.95, false), (0.35, true), (0.35, false)];
+        let c = calibration(&predictions).unwrap();
+        assert_eq!(c.bins.len(), 2);
+        assert_eq!((c.bins[0].1, c.bins[1].1), (2, 4));
+        let expected = 2.0 / 6.0 * (0.35f64 - 0.5).abs() + 4.0 / 6.0 * (0.95f64 - 0.75).abs();
+        assert!((c.ece - expected).abs() < 1e-6, "{} vs {expected}", c.ece);
+        assert!((c.accuracy - 4.0 / 6.0).abs() < 1e-12);
+        assert!(calibration(&[]).is_none());
+        let perfect = calibration(&[(1.0, true), (1.0, true)]).unwrap();
+        assert!(perfect.ece.abs() < 1e-12);
     }
 }

@@ -76,6 +76,9 @@ fn run_nlu(args: NluArgs) -> anyhow::Result<()> {
     if reports.len() > 1 {
         let mean = |f: fn(&Report) -> f64| reports.iter().map(f).sum::<f64>() / reports.len() as f64;
         print_line(&format!("mean over {} folds: accuracy {:.4}, macro-F1 {:.4}", reports.len(), mean(|r| r.accuracy), mean(|r| r.macro_f1)))?;
+        if reports.iter().all(|r| r.calibration.is_some()) {
+            print_line(&format!("mean expected calibration error {:.4}", mean(|r| r.calibration.as_ref().map_or(0.0, |c| c.ece))))?;
+        }
         if reports.iter().all(|r| r.slot_f1.is_some()) {
             print_line(&format!("mean slot F1 (exact spans) {:.4}", mean(|r| r.slot_f1.unwrap_or(0.0))))?;
         }
@@ -87,6 +90,12 @@ fn print_report(report: &Report) -> anyhow::Result<()> {
     print_line(&format!("  {} utterances: accuracy {:.4}, macro-F1 {:.4}", report.examples, report.accuracy, report.macro_f1))?;
     if let Some(f1) = report.slot_f1 {
         print_line(&format!("  slot F1 (exact spans) {f1:.4}"))?;
+    }
+    if let Some(c) = &report.calibration {
+        print_line(&format!(
+            "  calibration (in scope): mean confidence {:.4} vs accuracy {:.4}, expected calibration error {:.4}",
+            c.mean_confidence, c.accuracy, c.ece
+        ))?;
     }
     if let (Some(recall), Some(in_scope)) = (report.oos_recall, report.in_scope_accuracy) {
         print_line(&format!("  out-of-scope recall {recall:.4}, in-scope accuracy {in_scope:.4}"))?;
