@@ -224,7 +224,13 @@ impl Tracker {
         if request.confidence < self.flows.settings.digression_confidence || state.frames.iter().any(|f| f.flow == flow) {
             return;
         }
-        let mut sub = Turn { index: turn.index, input: request, runner: &mut *turn.runner, out: TurnOutcome::default() };
+        // Values said elsewhere in the utterance count too ("where is my order 12345 and can I
+        // change its address"), for kinds of entity this request does not name itself.
+        let mut request = request.clone();
+        let borrowed: Vec<TurnEntity> =
+            turn.input.entities.iter().filter(|e| !request.entities.iter().any(|own| own.entity == e.entity)).cloned().collect();
+        request.entities.extend(borrowed);
+        let mut sub = Turn { index: turn.index, input: &request, runner: &mut *turn.runner, out: TurnOutcome::default() };
         let needs_nothing = self.flows.flow_slots(&flow).is_empty();
         if needs_nothing || state.frames.is_empty() {
             if !needs_nothing {
