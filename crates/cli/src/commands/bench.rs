@@ -194,8 +194,19 @@ fn argmax_rows(logits: Tensor<2>) -> Vec<u32> {
 
 /// Peak resident set size of this process (Linux), in MB.
 fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    process_memory_mb("self", "VmHWM")
+}
+
+/// A memory field of /proc/PROCESS/status (`VmHWM` peak, `VmRSS` now), in MB (Linux only).
+pub fn process_memory_mb(process: &str, field: &str) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{process}/status")).ok()?;
+    let line = status.lines().find(|l| l.strip_prefix(field).is_some_and(|rest| rest.starts_with(':')))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
+}
+
+/// The value at quantile `q` (0.5 = median) of ascending `sorted` values; None when empty.
+pub fn percentile<T: Copy>(sorted: &[T], q: f64) -> Option<T> {
+    let index = ((sorted.len() as f64 * q) as usize).min(sorted.len().checked_sub(1)?);
+    sorted.get(index).copied()
 }

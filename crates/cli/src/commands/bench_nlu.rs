@@ -44,7 +44,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .collect();
     bar.finish_and_clear();
     micros.sort_by(f64::total_cmp);
-    let percentile = |p: f64| micros.get(((micros.len() as f64 * p) as usize).min(micros.len().saturating_sub(1))).copied().unwrap_or(0.0);
+    let percentile = |q: f64| super::bench::percentile(&micros, q).unwrap_or(0.0);
     print_line("| data | utterances | intents | training s | parse p50 µs | parse p99 µs |")?;
     print_line("|---|---|---|---|---|---|")?;
     print_line(&format!(

@@ -10,6 +10,8 @@ use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
+use super::bench::{percentile, process_memory_mb};
+
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// A running server (default: start `deskbot serve` on a free port, with --store)
@@ -86,11 +88,8 @@ impl Server {
 
     /// Peak and current resident memory, in MB, from /proc.
     fn memory(&self) -> Option<(f64, f64)> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
-        let field = |name: &str| {
-            status.lines().find(|l| l.starts_with(name))?.split_whitespace().nth(1)?.parse::<f64>().ok().map(|kb| kb / 1024.0)
-        };
-        Some((field("VmHWM:")?, field("VmRSS:")?))
+        let pid = self.child.id().to_string();
+        Some((process_memory_mb(&pid, "VmHWM")?, process_memory_mb(&pid, "VmRSS")?))
     }
 }
 
@@ -135,7 +134,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     progress.finish_and_clear();
     let memory = server.as_ref().and_then(Server::memory);
     latencies.sort();
-    let percentile = |p: f64| latencies.get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1))).copied().unwrap_or_default();
+    let at = |q: f64| percentile(&latencies, q).unwrap_or_default();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let ok = latencies.len();
     let model = match (&args.url, args.with_model) {
@@ -151,9 +150,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "errors": errors,
         "seconds": elapsed.as_secs_f64(),
         "turns_per_second": ok as f64 / elapsed.as_secs_f64(),
-        "p50_ms": ms(percentile(0.50)),
-        "p90_ms": ms(percentile(0.90)),
-        "p99_ms": ms(percentile(0.99)),
+        "p50_ms": ms(at(0.50)),
+        "p90_ms": ms(at(0.90)),
+        "p99_ms": ms(at(0.99)),
         "max_ms": ms(latencies.last().copied().unwrap_or_default()),
         "server_peak_rss_mb": memory.map(|m| m.0),
         "server_rss_mb": memory.map(|m| m.1),

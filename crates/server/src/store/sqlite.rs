@@ -132,12 +132,14 @@ fn write_loop(mut conn: Connection, jobs: mpsc::Receiver<WriteJob>) {
 /// error in one leaves the others standing. Nothing is acknowledged before the COMMIT returns.
 fn write_batch(conn: &mut Connection, batch: &[WriteJob]) -> Vec<Result<(), StoreError>> {
     let failed = |e: rusqlite::Error| StoreError::backend("writing the SQLite store", e);
+    // The whole batch fails together when the transaction cannot begin or commit.
+    let all_failed = |e: rusqlite::Error| {
+        let message = failed(e).to_string();
+        batch.iter().map(|_| Err(StoreError::Backend(message.clone()))).collect()
+    };
     let mut transaction = match conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate) {
         Ok(t) => t,
-        Err(e) => {
-            let message = failed(e).to_string();
-            return batch.iter().map(|_| Err(StoreError::Backend(message.clone()))).collect();
-        }
+        Err(e) => return all_failed(e),
     };
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
@@ -152,8 +154,7 @@ fn write_batch(conn: &mut Connection, batch: &[WriteJob]) -> Vec<Result<(), Stor
         results.push(result);
     }
     if let Err(e) = transaction.commit() {
-        let message = failed(e).to_string();
-        return batch.iter().map(|_| Err(StoreError::Backend(message.clone()))).collect();
+        return all_failed(e);
     }
     results
 }
