@@ -1,5 +1,8 @@
 //! [`Bot::respond`]: understand the utterance, update the dialogue state, render the replies.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
 use chrono::NaiveDate;
 use dst::{ActionRunner, DialogueState, HandoffSummary, Output, TurnEntity, TurnOutcome, Tracker, UserTurn};
 use nlu::{ParseResult, Parser};
@@ -13,6 +16,16 @@ use crate::model::ModelHooks;
 
 /// Earlier turns shown to the model when it ranks or rephrases a reply.
 const CONTEXT_TURNS: usize = 3;
+
+/// The recognizer for `nlu`, trained once per process per domain: training is deterministic
+/// and, with its held-out calibration, takes about a second for the bundled domain — paid once,
+/// not by every bot a replay or a test builds.
+fn trained_parser(nlu: &nlu::NluDomain) -> Parser {
+    static TRAINED: OnceLock<Mutex<HashMap<String, Parser>>> = OnceLock::new();
+    let key = nlu::model::fingerprint(nlu);
+    let mut trained = TRAINED.get_or_init(Default::default).lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    trained.entry(key).or_insert_with(|| Parser::train(nlu)).clone()
+}
 
 /// One conversation: its id, dialogue state, transcript and reply seed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -77,7 +90,7 @@ pub struct Bot {
 
 impl Bot {
     pub fn new(domain: Domain) -> Result<Self, Error> {
-        let parser = Parser::train(&domain.nlu);
+        let parser = trained_parser(&domain.nlu);
         let tracker = Tracker::new(domain.flows.clone());
         Ok(Self { domain, parser, tracker, model: None, today: None, channel: None })
     }

@@ -10,7 +10,7 @@
 //!         "currency": Lookup({"USD": ["dollars", "usd"], "CNY": ["元", "rmb", "yuan"]}),
 //!         "amount": Builtin(Money),
 //!     },
-//!     oos_threshold: 0.35,
+//!     oos_threshold: 0.5,
 //! )
 //! ```
 
@@ -51,13 +51,15 @@ pub struct NluDomain {
     pub intents: BTreeMap<String, IntentDef>,
     #[serde(default)]
     pub entities: BTreeMap<String, EntityDef>,
-    /// Below this confidence an utterance is `out_of_scope`.
+    /// Below this confidence an utterance is `out_of_scope`. Confidences are calibrated (the
+    /// share of utterances at that confidence whose intent is right), so 0.5 means "more
+    /// likely wrong than right".
     #[serde(default = "default_threshold")]
     pub oos_threshold: f32,
 }
 
-fn default_threshold() -> f32 {
-    0.35
+pub(crate) fn default_threshold() -> f32 {
+    0.5
 }
 
 /// Errors name the file (line and column) or the intent/entity at fault.

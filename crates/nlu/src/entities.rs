@@ -23,6 +23,7 @@ pub struct Entity {
     pub extractor: String,
 }
 
+#[derive(Clone)]
 enum Finder {
     Regex(Regex),
     Lookup { pattern: Regex, canonical: HashMap<String, String> },
@@ -30,6 +31,7 @@ enum Finder {
 }
 
 /// Extracts every entity the domain declares.
+#[derive(Clone)]
 pub struct EntityExtractor {
     finders: Vec<(String, Finder)>,
 }

@@ -74,14 +74,14 @@ pub struct Report {
     /// held-out data.
     pub oos_sweep: Vec<ThresholdPoint>,
     /// How well the top intent's confidence matches how often it is right (in-scope examples).
-    pub calibration: Option<Calibration>,
+    pub calibration: Option<Reliability>,
 }
 
 /// Reliability of the confidences: in-scope examples grouped by the top intent's confidence
 /// into ten equal-width bins; the expected calibration error is the example-weighted mean gap
 /// between each bin's mean confidence and its accuracy (0 = perfectly calibrated).
 #[derive(Debug, Clone, Serialize)]
-pub struct Calibration {
+pub struct Reliability {
     pub ece: f64,
     pub mean_confidence: f64,
     pub accuracy: f64,
@@ -90,7 +90,7 @@ pub struct Calibration {
 }
 
 /// Calibration of (confidence, correct) pairs; None when there are none.
-pub fn calibration(predictions: &[(f32, bool)]) -> Option<Calibration> {
+pub fn calibration(predictions: &[(f32, bool)]) -> Option<Reliability> {
     const BINS: usize = 10;
     if predictions.is_empty() {
         return None;
@@ -109,7 +109,7 @@ pub fn calibration(predictions: &[(f32, bool)]) -> Option<Calibration> {
         .filter(|(_, s)| s.0 > 0)
         .map(|(i, &(n, confidence, correct))| ((i + 1) as f64 / BINS as f64, n, confidence / n as f64, correct as f64 / n as f64))
         .collect();
-    Some(Calibration {
+    Some(Reliability {
         ece: bins.iter().map(|&(_, n, confidence, accuracy)| n as f64 / total * (confidence - accuracy).abs()).sum(),
         mean_confidence: predictions.iter().map(|p| p.0 as f64).sum::<f64>() / total,
         accuracy: predictions.iter().filter(|p| p.1).count() as f64 / total,
@@ -126,7 +126,7 @@ pub struct ThresholdPoint {
 }
 
 /// Thresholds tried in [`Report::oos_sweep`].
-const SWEEP: [f32; 8] = [0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6];
+const SWEEP: [f32; 9] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 
 /// Predicts every example (calling `tick` after each) and scores the predictions.
 pub fn evaluate(parser: &Parser, test: &[Example], mut tick: impl FnMut()) -> Report {

@@ -8,11 +8,13 @@
 //!
 //! The recognizer is a softmax regression trained with burn over TF-IDF character n-grams (2–4)
 //! and words, with entity values masked, so it works for English and Chinese alike (no
-//! whitespace-only tokenization). An intent's confidence is the geometric mean of the
+//! whitespace-only tokenization). An intent's raw score is the geometric mean of the
 //! classifier's probability and the text's cosine similarity to that intent's centroid: the
 //! classifier separates intents, the similarity says whether the text is near any of them.
-//! Below `oos_threshold` an utterance is `out_of_scope`; an intent named `out_of_scope` (or
-//! `oos`, as in CLINC150) is learned like any other and also yields `out_of_scope`.
+//! [`calibration`] turns raw scores into confidences that read as probabilities (Platt scaling
+//! fitted on held-out folds of the training examples). Below `oos_threshold` an utterance is
+//! `out_of_scope`; an intent named `out_of_scope` (or `oos`, as in CLINC150) is learned like
+//! any other and also yields `out_of_scope`.
 //!
 //! [`model`]: a trained parser saves to / loads from a directory (versioned; a model trained
 //! for another domain is refused by [`Parser::check_domain`]).
@@ -24,9 +26,10 @@
 //!
 //! [`eval`] scores the recognizer on labelled JSON lines (`deskbot eval nlu`).
 //!
-//! Not built yet (see README): GPT-2 features, calibrated confidences.
+//! Not built yet (see README): GPT-2 features.
 
 mod builtin;
+pub mod calibration;
 mod classifier;
 mod domain;
 mod entities;
@@ -35,6 +38,7 @@ mod features;
 pub mod model;
 mod parser;
 pub mod rasa;
+mod scorer;
 mod segments;
 pub mod slots;
 

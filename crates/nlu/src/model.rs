@@ -1,7 +1,8 @@
 //! Saved NLU models (`deskbot train nlu --out DIR`, `deskbot parse --model DIR`).
 //!
 //! A model directory holds `nlu.json` (format name and version, the domain it was trained on
-//! and its fingerprint, the feature vocabulary, the intent centroids) and
+//! and its fingerprint, the feature vocabulary, the intent centroids, the confidence
+//! calibration) and
 //! `weights.safetensors` (the classifier's `weights` `[features, intents]` and `bias`). Loading
 //! checks the format version, and [`Parser::check_domain`] refuses a model trained for
 //! another domain.
@@ -12,16 +13,19 @@ use safetensors::tensor::TensorView;
 use safetensors::{Dtype, SafeTensors};
 use serde::{Deserialize, Serialize};
 
+use crate::calibration::Calibration;
 use crate::classifier::LinearClassifier;
 use crate::domain::{NluDomain, NluError};
 use crate::features::{Featurizer, Vector};
 use crate::parser::Parser;
+use crate::scorer::Scorer;
 use crate::slots::SlotTagger;
 
 /// What `nlu.json` says it is.
 pub const FORMAT: &str = "deskbot-nlu";
-/// Bumped whenever the saved layout or the meaning of a field changes.
-pub const FORMAT_VERSION: u32 = 1;
+/// Bumped whenever the saved layout or the meaning of a field changes (2: calibrated
+/// confidences, so thresholds mean something else).
+pub const FORMAT_VERSION: u32 = 2;
 const META_FILE: &str = "nlu.json";
 const WEIGHTS_FILE: &str = "weights.safetensors";
 
@@ -34,6 +38,7 @@ struct Meta {
     terms: Vec<String>,
     idf: Vec<f32>,
     centroids: Vec<Vector>,
+    calibration: Calibration,
     /// The slot tagger's feature vocabulary and labels (empty without a tagger).
     #[serde(default)]
     slot_features: Vec<String>,
@@ -57,7 +62,7 @@ impl Parser {
     /// Writes the model into `dir` (created if needed).
     pub fn save(&self, dir: &Path) -> Result<(), NluError> {
         std::fs::create_dir_all(dir).map_err(|e| invalid(dir, e.to_string()))?;
-        let (terms, idf) = self.featurizer.parts();
+        let (terms, idf) = self.scorer.featurizer.parts();
         let tagger = self.slot_tagger.as_ref().map(|t| t.parts());
         let meta = Meta {
             slot_features: tagger.as_ref().map_or_else(Vec::new, |(vocabulary, _, _)| vocabulary.clone()),
@@ -68,12 +73,13 @@ impl Parser {
             domain: self.domain.clone(),
             terms,
             idf,
-            centroids: self.centroids.clone(),
+            centroids: self.scorer.centroids.clone(),
+            calibration: self.calibration,
         };
         let meta_path = dir.join(META_FILE);
         std::fs::write(&meta_path, serde_json::to_vec(&meta).expect("meta serializes")).map_err(|e| invalid(&meta_path, e.to_string()))?;
         let bytes = |values: &[f32]| values.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>();
-        let mut classifiers = vec![("", &self.classifier)];
+        let mut classifiers = vec![("", &self.scorer.classifier)];
         if let Some((_, _, classifier)) = &tagger {
             classifiers.push(("slot_", classifier));
         }
@@ -135,7 +141,8 @@ impl Parser {
                 .ok_or_else(|| invalid(&weights_path, "the slot tagger has no labels"))?;
             Some(SlotTagger::from_parts(meta.slot_features, meta.slot_labels, classifier))
         };
-        Ok(Self::assemble(meta.domain, Featurizer::from_parts(meta.terms, meta.idf), classifier, meta.centroids).with_slot_tagger(tagger))
+        let scorer = Scorer { featurizer: Featurizer::from_parts(meta.terms, meta.idf), classifier, centroids: meta.centroids };
+        Ok(Self::assemble(meta.domain, scorer, meta.calibration).with_slot_tagger(tagger))
     }
 
     /// Errors unless this parser was trained on `domain` (same intents, examples, entities).
@@ -210,7 +217,7 @@ mod tests {
         assert!(error.contains("weights.safetensors") && error.contains("truncated"), "{error}");
 
         let meta = dir.path().join(META_FILE);
-        let text = std::fs::read_to_string(&meta).unwrap().replacen("\"version\":1", "\"version\":99", 1);
+        let text = std::fs::read_to_string(&meta).unwrap().replacen("\"version\":2", "\"version\":99", 1);
         std::fs::write(&meta, text).unwrap();
         let error = Parser::load(dir.path()).err().unwrap().to_string();
         assert!(error.contains("nlu.json") && error.contains("version 99"), "{error}");

@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use crate::domain::NluDomain;
 use crate::entities::{Entity, EntityExtractor};
-use crate::classifier::{LinearClassifier, TrainOptions};
-use crate::features::{Featurizer, Vector, cosine};
+use crate::calibration::Calibration;
+use crate::scorer::Scorer;
 use crate::segments::{char_offset, skip_connectives, split_points};
 use crate::slots::SlotTagger;
 
@@ -50,15 +50,14 @@ pub struct ParseResult {
 }
 
 /// A recognizer trained on a domain's examples.
+#[derive(Clone)]
 pub struct Parser {
     /// The domain it was trained on (saved with the model; entities and patterns come from it).
     pub(crate) domain: NluDomain,
-    pub(crate) featurizer: Featurizer,
-    pub(crate) classifier: LinearClassifier,
+    pub(crate) scorer: Scorer,
+    pub(crate) calibration: Calibration,
     /// Slots learned from annotated examples (`train nlu --data` with `slots`), if any.
     pub(crate) slot_tagger: Option<SlotTagger>,
-    /// Per intent, the normalised mean of its examples' vectors.
-    pub(crate) centroids: Vec<Vector>,
     intents: Vec<String>,
     patterns: Vec<(usize, Regex)>,
     extractor: EntityExtractor,
@@ -81,15 +80,13 @@ impl Parser {
                 labels.push(index);
             }
         }
-        let featurizer = Featurizer::fit(&texts);
-        let vectors: Vec<Vector> = texts.iter().map(|t| featurizer.transform(t)).collect();
-        let classifier = LinearClassifier::train(&vectors, &labels, featurizer.len(), intents.len(), &TrainOptions::default());
-        let centroids = centroids(&vectors, &labels, intents.len());
-        Self::assemble(domain.clone(), featurizer, classifier, centroids)
+        let scorer = Scorer::fit(&texts, &labels, intents.len());
+        let calibration = Calibration::fit_held_out(&texts, &labels, intents.len(), 7);
+        Self::assemble(domain.clone(), scorer, calibration)
     }
 
     /// A parser from its learned parts and the domain they were learned from.
-    pub(crate) fn assemble(domain: NluDomain, featurizer: Featurizer, classifier: LinearClassifier, centroids: Vec<Vector>) -> Self {
+    pub(crate) fn assemble(domain: NluDomain, scorer: Scorer, calibration: Calibration) -> Self {
         let patterns = domain
             .intents
             .values()
@@ -101,10 +98,9 @@ impl Parser {
             intents: domain.intents.keys().cloned().collect(),
             oos_threshold: domain.oos_threshold,
             patterns,
-            featurizer,
-            classifier,
+            scorer,
+            calibration,
             slot_tagger: None,
-            centroids,
             today: None,
             domain,
         }
@@ -146,23 +142,23 @@ impl Parser {
         ParseResult { text: text.to_string(), intent, ranking, entities, intents }
     }
 
-    /// Every intent with its confidence, best first.
+    /// Every intent with its (calibrated) confidence, best first; a matching pattern gives 1.
     fn rank(&self, read: &str, entities: &[Entity]) -> Vec<IntentScore> {
-        let mut scores = vec![0.0f32; self.intents.len()];
-        if let Some((index, _)) = self.patterns.iter().find(|(_, p)| p.is_match(read)) {
-            scores[*index] = 1.0;
-        } else {
-            let vector = self.featurizer.transform(&self.extractor.mask(read, entities));
-            // The classifier separates intents well but is confident even far from anything it
-            // was trained on; the similarity to each intent's centroid says how close the text
-            // is. Their geometric mean is the confidence.
-            let probabilities = self.classifier.probabilities(&vector);
-            scores = probabilities.iter().zip(&self.centroids).map(|(p, c)| (p * cosine(&vector, c).max(0.0)).sqrt()).collect();
-        }
-        let mut ranking: Vec<IntentScore> =
-            self.intents.iter().zip(&scores).map(|(name, &confidence)| IntentScore { name: name.clone(), confidence }).collect();
-        ranking.sort_by(|a, b| b.confidence.total_cmp(&a.confidence).then(a.name.cmp(&b.name)));
-        ranking
+        let (raw, confidences) = match self.patterns.iter().find(|(_, p)| p.is_match(read)) {
+            Some((index, _)) => {
+                let one_hot: Vec<f32> = (0..self.intents.len()).map(|i| if i == *index { 1.0 } else { 0.0 }).collect();
+                (one_hot.clone(), one_hot)
+            }
+            None => {
+                let raw = self.scorer.scores(&self.extractor.mask(read, entities));
+                let confidences = self.calibration.confidences(&raw);
+                (raw, confidences)
+            }
+        };
+        // Ordered by raw score: an alternative's confidence may be capped at the top's.
+        let mut order: Vec<usize> = (0..self.intents.len()).collect();
+        order.sort_by(|&a, &b| raw[b].total_cmp(&raw[a]).then(self.intents[a].cmp(&self.intents[b])));
+        order.into_iter().map(|i| IntentScore { name: self.intents[i].clone(), confidence: confidences[i] }).collect()
     }
 
     /// The intent to act on: the best one, unless it is out of scope or below the threshold.
@@ -201,22 +197,6 @@ impl Parser {
     }
 }
 
-/// The normalised mean vector of each label's examples.
-fn centroids(vectors: &[Vector], labels: &[usize], classes: usize) -> Vec<Vector> {
-    let mut sums: Vec<std::collections::BTreeMap<u32, f32>> = vec![Default::default(); classes];
-    for (vector, &label) in vectors.iter().zip(labels) {
-        for &(id, value) in vector {
-            *sums[label].entry(id).or_default() += value;
-        }
-    }
-    sums.into_iter()
-        .map(|sum| {
-            let norm = sum.values().map(|v| v * v).sum::<f32>().sqrt().max(f32::MIN_POSITIVE);
-            sum.into_iter().map(|(id, v)| (id, v / norm)).collect()
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -252,6 +232,21 @@ mod tests {
         let single = parser.parse(text);
         assert_eq!(single.intents.len(), 1);
         assert_eq!((single.intents[0].start, single.intents[0].end), (0, text.chars().count()));
+    }
+
+    #[test]
+    fn calibration_changes_no_ranking() {
+        // A calibration so harsh that every top confidence is below one half, where the
+        // alternatives' shares are capped at the top's: the order must still be the raw one.
+        let mut parser = bundled();
+        parser.calibration = Calibration { slope: 1.0, intercept: -6.0 };
+        for text in ["where is my order", "i want my money back", "hello", "change my address to 5 Main St", "我要退款", "blah"] {
+            let raw = parser.scorer.scores(&parser.extractor.mask(text, &parser.extractor.extract(text, NaiveDate::MIN)));
+            let ranking = parser.parse(text).ranking;
+            let best = raw.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0))).unwrap().0;
+            assert_eq!(ranking[0].name, parser.intents[best], "{text}: {ranking:?}");
+            assert!(ranking.windows(2).all(|w| w[0].confidence >= w[1].confidence), "{text}: {ranking:?}");
+        }
     }
 
     #[test]

@@ -150,7 +150,7 @@ pub fn import(dir: &Path) -> Result<(NluDomain, ImportReport), NluError> {
     if report.intents == 0 {
         return Err(NluError::Invalid { path: dir.into(), message: "no Rasa NLU intents found (no *.yml with an `nlu:` section)".into() });
     }
-    Ok((NluDomain { intents, entities, oos_threshold: 0.35 }, report))
+    Ok((NluDomain { intents, entities, oos_threshold: crate::domain::default_threshold() }, report))
 }
 
 /// The domain as deskbot's `nlu.ron`.
