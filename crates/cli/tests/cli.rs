@@ -105,6 +105,8 @@ fn train_nlu_saves_a_model_that_parse_loads_and_that_refuses_another_domain() {
     let model = dir.path().join("nlu-model");
     let out = deskbot(&["train", "nlu", "--domain", "intents", "--out", model.to_str().unwrap()], "");
     assert!(out.status.success(), "{}", text(&out.stderr));
+    // The author learns how well the examples teach their intents.
+    assert!(text(&out.stdout).contains("held out while calibrating:") && text(&out.stdout).contains("top intent right for"), "{}", text(&out.stdout));
     let out = deskbot(&["parse", "--model", model.to_str().unwrap(), "--json", "refund $40 for order 12345"], "");
     assert!(out.status.success(), "{}", text(&out.stderr));
     let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -34,11 +34,15 @@ const MIN_SLOPE: f64 = 0.25;
 pub struct Calibration {
     pub slope: f32,
     pub intercept: f32,
+    /// How many held-out examples the map was fitted on (0: not fitted, raw scores kept).
+    pub held_out: usize,
+    /// Share of those whose top intent was right: how well the examples teach their intents.
+    pub held_out_accuracy: f32,
 }
 
 impl Calibration {
     /// Leaves raw scores as they are.
-    pub const IDENTITY: Self = Self { slope: 1.0, intercept: 0.0 };
+    pub const IDENTITY: Self = Self { slope: 1.0, intercept: 0.0, held_out: 0, held_out_accuracy: 0.0 };
 
     /// The calibrated confidence of a top raw score in `0..=1`.
     pub fn apply(&self, score: f32) -> f32 {
@@ -125,7 +129,7 @@ impl Calibration {
             a = MIN_SLOPE;
             b = refit_intercept(&data, a);
         }
-        Self { slope: a as f32, intercept: b as f32 }
+        Self { slope: a as f32, intercept: b as f32, held_out: points.len(), held_out_accuracy: (positives / points.len() as f64) as f32 }
     }
 
     /// Fits on held-out scores of `texts` (see the module doc); identity for tiny sets.
@@ -237,7 +241,7 @@ mod tests {
 
     #[test]
     fn a_ranking_sums_to_one_with_the_top_calibrated() {
-        let calibration = Calibration { slope: 2.0, intercept: 1.5 };
+        let calibration = Calibration { slope: 2.0, intercept: 1.5, ..Calibration::IDENTITY };
         let raw = [0.2, 0.7, 0.1, 0.0];
         let confidences = calibration.confidences(&raw);
         assert_eq!(confidences[1], calibration.apply(0.7));
@@ -245,7 +249,7 @@ mod tests {
         // The rest keep their order, and 0.2 gets four times the share of 0.1.
         assert!((confidences[0] / confidences[2] - 4.0).abs() < 1e-3 && confidences[3] == 0.0, "{confidences:?}");
         // A weak top never falls below an alternative.
-        let weak = Calibration { slope: 1.0, intercept: -4.0 }.confidences(&[0.3, 0.29]);
+        let weak = Calibration { slope: 1.0, intercept: -4.0, ..Calibration::IDENTITY }.confidences(&[0.3, 0.29]);
         assert!(weak[0] >= weak[1], "{weak:?}");
         assert!(calibration.confidences(&[]).is_empty());
     }
@@ -257,6 +261,7 @@ mod tests {
         let calibration = Calibration::fit(&points);
         assert!(f64::from(calibration.slope) >= MIN_SLOPE, "{calibration:?}");
         assert!(calibration.apply(0.9) > calibration.apply(0.1));
+        assert_eq!((calibration.held_out, calibration.held_out_accuracy), (49, 1.0));
         assert_eq!(Calibration::fit(&[]), Calibration::IDENTITY);
     }
 }

@@ -118,6 +118,11 @@ impl Parser {
         self
     }
 
+    /// How raw scores become confidences, and what the held-out examples said.
+    pub fn calibration(&self) -> &Calibration {
+        &self.calibration
+    }
+
     pub fn intents(&self) -> &[String] {
         &self.intents
     }
@@ -239,7 +244,7 @@ mod tests {
         // A calibration so harsh that every top confidence is below one half, where the
         // alternatives' shares are capped at the top's: the order must still be the raw one.
         let mut parser = bundled();
-        parser.calibration = Calibration { slope: 1.0, intercept: -6.0 };
+        parser.calibration = Calibration { slope: 1.0, intercept: -6.0, ..Calibration::IDENTITY };
         for text in ["where is my order", "i want my money back", "hello", "change my address to 5 Main St", "我要退款", "blah"] {
             let raw = parser.scorer.scores(&parser.extractor.mask(text, &parser.extractor.extract(text, NaiveDate::MIN)));
             let ranking = parser.parse(text).ranking;
