@@ -139,11 +139,14 @@ impl Calibration {
         }
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
-        let mut points = Vec::new();
-        for fold in 0..FOLDS {
-            if points.len() >= ENOUGH_SCORES {
-                break;
-            }
+        // Fold f holds the examples at positions f, f + FOLDS, …; take folds until enough.
+        let mut folds = 0;
+        let mut scored = 0;
+        while folds < FOLDS && scored < ENOUGH_SCORES {
+            scored += (texts.len() - folds).div_ceil(FOLDS);
+            folds += 1;
+        }
+        let score_fold = |fold: usize| -> Vec<(f32, bool)> {
             let (mut train, mut held_out) = (Vec::new(), Vec::new());
             for (position, &index) in order.iter().enumerate() {
                 if position % FOLDS == fold { held_out.push(index) } else { train.push(index) }
@@ -151,12 +154,24 @@ impl Calibration {
             let train_texts: Vec<String> = train.iter().map(|&i| texts[i].clone()).collect();
             let train_labels: Vec<usize> = train.iter().map(|&i| labels[i]).collect();
             let scorer = Scorer::fit(&train_texts, &train_labels, classes);
-            for &i in &held_out {
-                let scores = scorer.scores(&texts[i]);
-                if let Some(best) = top(&scores) {
-                    points.push((scores[best], best == labels[i]));
-                }
-            }
+            held_out
+                .iter()
+                .filter_map(|&i| {
+                    let scores = scorer.scores(&texts[i]);
+                    top(&scores).map(|best| (scores[best], best == labels[i]))
+                })
+                .collect()
+        };
+        // Folds train independently (each seeded), so running them side by side gives the
+        // same points as one after another.
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut points = Vec::new();
+        for batch in (0..folds).collect::<Vec<_>>().chunks(workers) {
+            let scored: Vec<Vec<(f32, bool)>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = batch.iter().map(|&fold| scope.spawn(move || score_fold(fold))).collect();
+                handles.into_iter().map(|h| h.join().expect("a calibration fold panicked")).collect()
+            });
+            points.extend(scored.into_iter().flatten());
         }
         Self::fit(&points)
     }

@@ -80,8 +80,12 @@ impl Parser {
                 labels.push(index);
             }
         }
-        let scorer = Scorer::fit(&texts, &labels, intents.len());
-        let calibration = Calibration::fit_held_out(&texts, &labels, intents.len(), 7);
+        // The final scorer trains beside the held-out folds.
+        let (scorer, calibration) = std::thread::scope(|scope| {
+            let scorer = scope.spawn(|| Scorer::fit(&texts, &labels, intents.len()));
+            let calibration = Calibration::fit_held_out(&texts, &labels, intents.len(), 7);
+            (scorer.join().expect("training panicked"), calibration)
+        });
         Self::assemble(domain.clone(), scorer, calibration)
     }
 
