@@ -31,7 +31,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return print_line(&serde_json::to_string(&result)?);
     }
     print_line(&format!("intent: {} ({:.2})", result.intent.name, result.intent.confidence))?;
-    for alternative in result.ranking.iter().skip(1).take(3) {
+    // Below the out-of-scope threshold the best guess is not the intent: show it too.
+    let shown = usize::from(result.ranking.first().is_some_and(|best| best.name == result.intent.name));
+    for alternative in result.ranking.iter().skip(shown).take(3) {
         print_line(&format!("  also: {} ({:.2})", alternative.name, alternative.confidence))?;
     }
     if result.intents.len() > 1 {
