@@ -94,6 +94,12 @@ fn eval_nlu_reports_metrics_and_names_bad_lines() {
     let out = deskbot(&["eval", "nlu", "--train", data.to_str().unwrap(), "--cv", "2"], "");
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("mean over 2 folds: accuracy"), "{}", text(&out.stdout));
+    // A domain directory is evaluated on its own examples, its out_of_scope ones as `oos`.
+    let out = deskbot(&["eval", "nlu", "--domain", "intents", "--cv", "2"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("out-of-scope recall") && text(&out.stdout).contains("mean over 2 folds"), "{}", text(&out.stdout));
+    let out = deskbot(&["eval", "nlu", "--domain", "intents", "--cv", "2", "--oos-threshold", "0.5"], "");
+    assert!(!out.status.success() && text(&out.stderr).contains("--oos-threshold"), "{}", text(&out.stderr));
     std::fs::write(&data, lines + "{\"text\": \"oops\"\n").unwrap();
     let out = deskbot(&["eval", "nlu", "--train", data.to_str().unwrap(), "--cv", "2"], "");
     assert!(!out.status.success() && text(&out.stderr).contains("data.jsonl:7:"), "{}", text(&out.stderr));

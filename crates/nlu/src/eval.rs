@@ -47,6 +47,35 @@ pub fn domain_from_examples(examples: &[Example], oos_threshold: f32) -> NluDoma
     NluDomain { intents, entities: BTreeMap::new(), oos_threshold }
 }
 
+/// A domain's own examples as labelled utterances; its `out_of_scope` examples are labelled
+/// [`OOS_LABEL`], so that `eval nlu --domain` reports out-of-scope recall for them.
+pub fn domain_examples(domain: &NluDomain) -> Vec<Example> {
+    domain
+        .intents
+        .iter()
+        .flat_map(|(intent, def)| {
+            let label = if intent == OUT_OF_SCOPE { OOS_LABEL } else { intent.as_str() };
+            def.examples.iter().map(move |text| Example { text: text.clone(), intent: label.to_string(), slots: Vec::new() })
+        })
+        .collect()
+}
+
+/// `domain` trained on `examples` only (as from [`domain_examples`]): the same intents,
+/// patterns, entities and threshold, for held-out evaluation of a domain.
+pub fn domain_with_examples(domain: &NluDomain, examples: &[Example]) -> NluDomain {
+    let mut trained = domain.clone();
+    for def in trained.intents.values_mut() {
+        def.examples.clear();
+    }
+    for e in examples {
+        let intent = if e.intent == OOS_LABEL && domain.intents.contains_key(OUT_OF_SCOPE) { OUT_OF_SCOPE } else { e.intent.as_str() };
+        if let Some(def) = trained.intents.get_mut(intent) {
+            def.examples.push(e.text.clone());
+        }
+    }
+    trained
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct IntentMetrics {
     pub intent: String,
@@ -250,6 +279,19 @@ mod tests {
 
     fn ex(text: &str, intent: &str) -> Example {
         Example { text: text.into(), intent: intent.into(), slots: Vec::new() }
+    }
+
+    #[test]
+    fn a_domain_splits_into_examples_and_back() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../intents/nlu.ron");
+        let domain = NluDomain::load(&path).unwrap();
+        let examples = domain_examples(&domain);
+        assert!(examples.iter().any(|e| e.intent == OOS_LABEL) && !examples.iter().any(|e| e.intent == OUT_OF_SCOPE));
+        assert_eq!(domain_with_examples(&domain, &examples), domain);
+        // Held-out examples leave their intents, nothing else.
+        let fewer = domain_with_examples(&domain, &examples[1..]);
+        assert_eq!(fewer.intents.values().map(|i| i.examples.len()).sum::<usize>(), examples.len() - 1);
+        assert_eq!((fewer.entities, fewer.oos_threshold), (domain.entities.clone(), domain.oos_threshold));
     }
 
     #[test]

@@ -1,11 +1,12 @@
-//! `deskbot eval nlu`: the recognizer on labelled JSON lines (train → test, or K-fold).
+//! `deskbot eval nlu`: the recognizer on labelled JSON lines or a domain's own examples
+//! (train → test, or K-fold).
 
 use std::path::PathBuf;
 
 use anyhow::bail;
 use indicatif::{ProgressBar, ProgressStyle};
-use nlu::Parser;
-use nlu::eval::{Example, Report, domain_from_examples, evaluate, evaluate_slots, folds, load_jsonl};
+use nlu::eval::{Example, Report, domain_examples, domain_from_examples, domain_with_examples, evaluate, evaluate_slots, folds, load_jsonl};
+use nlu::{NluDomain, Parser};
 
 use super::print_line;
 
@@ -20,17 +21,22 @@ pub enum Eval {
 #[derive(clap::Args, Debug)]
 pub struct NluArgs {
     /// Training utterances, one {"text", "intent"} JSON object per line
+    #[arg(long, conflicts_with = "domain", required_unless_present = "domain")]
+    train: Option<PathBuf>,
+    /// Or a domain directory: its nlu.ron examples (entities, patterns and threshold kept; its
+    /// out_of_scope examples count as `oos`), e.g. `--domain intents --cv 5`
     #[arg(long)]
-    train: PathBuf,
+    domain: Option<PathBuf>,
     /// Test utterances (same format); without it, use --cv
     #[arg(long)]
     test: Option<PathBuf>,
     /// K-fold cross-validation on --train
     #[arg(long)]
     cv: Option<usize>,
-    /// Below this confidence an utterance counts as out of scope (`oos`)
-    #[arg(long, default_value_t = 0.0)]
-    oos_threshold: f32,
+    /// With --train: below this confidence an utterance counts as out of scope (`oos`) [default:
+    /// 0]; a domain uses its own `oos_threshold`
+    #[arg(long, conflicts_with = "domain")]
+    oos_threshold: Option<f32>,
     /// Print the report(s) as JSON
     #[arg(long)]
     json: bool,
@@ -44,7 +50,14 @@ pub fn run(eval: Eval) -> anyhow::Result<()> {
 }
 
 fn run_nlu(args: NluArgs) -> anyhow::Result<()> {
-    let train = load_jsonl(&args.train)?;
+    let (train, domain) = match (&args.train, &args.domain) {
+        (Some(file), _) => (load_jsonl(file)?, None),
+        (None, Some(dir)) => {
+            let domain = NluDomain::load(&dir.join("nlu.ron"))?;
+            (domain_examples(&domain), Some(domain))
+        }
+        (None, None) => bail!("give --train FILE or --domain DIR"),
+    };
     let splits: Vec<(Vec<Example>, Vec<Example>)> = match (&args.test, args.cv) {
         (Some(test), None) => vec![(train, load_jsonl(test)?)],
         (None, Some(k)) if k >= 2 => folds(&train, k, 0),
@@ -58,7 +71,10 @@ fn run_nlu(args: NluArgs) -> anyhow::Result<()> {
         .with_message("evaluating");
     let mut reports = Vec::new();
     for (train, test) in &splits {
-        let parser = Parser::train(&domain_from_examples(train, args.oos_threshold));
+        let parser = match &domain {
+            Some(domain) => Parser::train(&domain_with_examples(domain, train)),
+            None => Parser::train(&domain_from_examples(train, args.oos_threshold.unwrap_or(0.0))),
+        };
         let mut report = evaluate(&parser, test, || bar.inc(1));
         report.slot_f1 = evaluate_slots(&parser, train, test);
         reports.push(report);

@@ -30,9 +30,10 @@ pub struct NluArgs {
     /// Labelled utterances, one {"text", "intent"} JSON object per line (with "slots", a slot tagger is trained too)
     #[arg(long)]
     data: Option<PathBuf>,
-    /// With --data: below this confidence an utterance is out of scope
-    #[arg(long, default_value_t = 0.0, requires = "data")]
-    oos_threshold: f32,
+    /// With --data: below this confidence an utterance is out of scope [default: 0]; a domain
+    /// uses its own `oos_threshold`
+    #[arg(long, conflicts_with = "domain")]
+    oos_threshold: Option<f32>,
     /// Model directory to write (nlu.json, weights.safetensors)
     #[arg(long)]
     out: PathBuf,
@@ -50,7 +51,7 @@ pub fn run(train: Train) -> anyhow::Result<()> {
         (Some(dir), None) => (NluDomain::load(&dir.join("nlu.ron"))?, Vec::new()),
         (None, Some(file)) => {
             let examples = load_jsonl(file)?;
-            (domain_from_examples(&examples, args.oos_threshold), examples)
+            (domain_from_examples(&examples, args.oos_threshold.unwrap_or(0.0)), examples)
         }
         _ => bail!("give --domain DIR or --data FILE.jsonl"),
     };
