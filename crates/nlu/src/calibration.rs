@@ -3,9 +3,9 @@
 //! The top intent's raw score `s` becomes `σ(slope · logit(s) + intercept)` (Platt scaling),
 //! fitted so that of the utterances given confidence 0.8, about 80 % get the right intent. The
 //! fit uses scores the recognizer gave to examples it was *not* trained on: the training
-//! examples are split into five folds and a scorer trained without a fold scores that fold, fold
-//! after fold, until 2,000 examples are scored (one fold of a large set, every fold of a small
-//! one). The rest of the probability, `1 − confidence`, is shared among the other intents in
+//! examples are split into five folds and a scorer trained without a fold scores that fold,
+//! taking folds until 2,000 examples are scored (one fold of a large set, every fold of a small
+//! one); the folds train side by side, as many at once as there are cores. The rest of the probability, `1 − confidence`, is shared among the other intents in
 //! proportion to their squared raw scores (the classifier probability times the centroid
 //! similarity), so a ranking sums to 1 and an alternative never outranks the top. The map is
 //! monotone, so it changes no decision order; thresholds (`oos_threshold`, the bot's
