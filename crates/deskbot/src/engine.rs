@@ -18,8 +18,8 @@ use crate::model::ModelHooks;
 const CONTEXT_TURNS: usize = 3;
 
 /// The recognizer for `nlu`, trained once per process per domain: training is deterministic
-/// and, with its held-out calibration, takes about a second for the bundled domain — paid once,
-/// not by every bot a replay or a test builds.
+/// and, with its held-out calibration folds, takes about two seconds for the bundled domain —
+/// paid once, not by every bot a replay or a test builds.
 fn trained_parser(nlu: &nlu::NluDomain) -> Parser {
     static TRAINED: OnceLock<Mutex<HashMap<String, Parser>>> = OnceLock::new();
     let key = nlu::model::fingerprint(nlu);

@@ -70,11 +70,11 @@ impl Calibration {
     /// loss with Platt's smoothed targets (so a fold set that is all right or all wrong still
     /// gives finite parameters).
     pub fn fit(points: &[(f32, bool)]) -> Self {
-        let positives = points.iter().filter(|p| p.1).count() as f64;
-        let negatives = points.len() as f64 - positives;
         if points.is_empty() {
             return Self::IDENTITY;
         }
+        let positives = points.iter().filter(|p| p.1).count() as f64;
+        let negatives = points.len() as f64 - positives;
         let (high, low) = ((positives + 1.0) / (positives + 2.0), 1.0 / (negatives + 2.0));
         let data: Vec<(f64, f64)> = points.iter().map(|&(s, right)| (logit(f64::from(s)), if right { high } else { low })).collect();
         let loss = |a: f64, b: f64| -> f64 {
