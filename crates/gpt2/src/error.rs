@@ -5,13 +5,10 @@ use std::path::PathBuf;
 /// Everything that can go wrong while loading, saving or running a GPT-2.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A file could not be read or written.
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    /// A file could not be read or written. The I/O error is part of the message, not a
+    /// `source`: a chain printer (`{:#}`) would print it twice.
+    #[error("{path}: {error}")]
+    Io { path: PathBuf, error: std::io::Error },
     /// A file that must be there is not.
     #[error("{path}: missing ({what})")]
     MissingFile { path: PathBuf, what: &'static str },
@@ -33,8 +30,8 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+    pub(crate) fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
+        Error::Io { path: path.into(), error }
     }
 }
 

@@ -8,15 +8,17 @@ use serde::de::DeserializeOwned;
 /// A file that could not be read, or text that does not parse, located as `path:line:column`.
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
-    #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    /// The I/O error is part of the message, not a `source`: a chain printer (`{:#}`) would
+    /// print it twice.
+    #[error("{path}: {error}")]
+    Io { path: PathBuf, error: std::io::Error },
     #[error("{path}:{line}:{column}: {message}")]
     Syntax { path: PathBuf, line: usize, column: usize, message: String },
 }
 
 /// Reads a whole text file.
 pub fn read(path: &Path) -> Result<String, FileError> {
-    std::fs::read_to_string(path).map_err(|source| FileError::Io { path: path.into(), source })
+    std::fs::read_to_string(path).map_err(|error| FileError::Io { path: path.into(), error })
 }
 
 /// Parses a RON document; `path` is used in errors.

@@ -124,7 +124,7 @@ pub struct TemplateSet {
 impl TemplateSet {
     /// Loads a `.ron` file, or every `.ron` file of a directory (sorted by name).
     pub fn load(path: &Path) -> Result<Self, TemplateError> {
-        let io = |source| ronfile::FileError::Io { path: path.into(), source };
+        let io = |error| ronfile::FileError::Io { path: path.into(), error };
         let mut files: Vec<PathBuf> = if path.is_dir() {
             std::fs::read_dir(path)
                 .map_err(io)?
