@@ -98,6 +98,10 @@ fn eval_nlu_reports_metrics_and_names_bad_lines() {
     let out = deskbot(&["eval", "nlu", "--domain", "intents", "--cv", "2"], "");
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("out-of-scope recall") && text(&out.stdout).contains("mean over 2 folds"), "{}", text(&out.stdout));
+    // A missing domain is named once, with its cause once.
+    let out = deskbot(&["eval", "nlu", "--domain", "no-such-dir", "--cv", "2"], "");
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("no-such-dir/nlu.ron") && stderr.matches("os error 2").count() == 1, "{stderr}");
     let out = deskbot(&["eval", "nlu", "--domain", "intents", "--cv", "2", "--oos-threshold", "0.5"], "");
     assert!(!out.status.success() && text(&out.stderr).contains("--oos-threshold"), "{}", text(&out.stderr));
     std::fs::write(&data, lines + "{\"text\": \"oops\"\n").unwrap();
