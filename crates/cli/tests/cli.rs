@@ -136,6 +136,23 @@ fn train_nlu_saves_a_model_that_parse_loads_and_that_refuses_another_domain() {
 }
 
 #[test]
+fn train_nlu_weighs_the_bundled_gpt2_features_and_names_a_bad_model_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("nlu-model");
+    let args = ["train", "nlu", "--domain", "intents", "--gpt2", "models/deskbot-mini", "--gpt2-backend", "cpu", "--out", model.to_str().unwrap()];
+    let out = deskbot(&args, "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // The author sees what the held-out examples made of the model's features.
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("GPT-2 features (model ") && stdout.contains("held-out top-intent accuracy without") && stdout.contains("at 0.5"), "{stdout}");
+    let out = deskbot(&["parse", "--model", model.to_str().unwrap(), "--gpt2", "models/deskbot-mini", "--gpt2-backend", "cpu", "where is my order"], "");
+    assert!(out.status.success() && text(&out.stdout).contains("order_status"), "{}{}", text(&out.stdout), text(&out.stderr));
+
+    let out = deskbot(&["parse", "--gpt2", "/nonexistent/gpt2", "hello"], "");
+    assert!(!out.status.success() && text(&out.stderr).contains("/nonexistent/gpt2"), "{}", text(&out.stderr));
+}
+
+#[test]
 fn a_rasa_bot_imports_trains_and_parses() {
     let shared = std::env::var("DESKBOT_SHARED").map(PathBuf::from).unwrap_or_else(|_| repo().join("../shared"));
     let moodbot = shared.join("data/rasa_examples/moodbot");

@@ -72,6 +72,18 @@ impl Gpt2 {
         self.config.bos_token_id.or_else(|| self.tokenizer.token_id(END_OF_TEXT)).unwrap_or(0)
     }
 
+    /// Identifies these weights: a hash (FNV-1a) of the config and of the position embeddings
+    /// and final LayerNorm, read back as stored, so the same checkpoint gives the same value on
+    /// every backend. What a saved NLU model trained on this model's features checks.
+    pub fn fingerprint(&self) -> String {
+        let config = serde_json::to_vec(&self.config).expect("a config serializes");
+        let mut parts = vec![self.model.wpe.weight.val(), self.model.ln_f.gamma.val().unsqueeze_dim(0)];
+        parts.extend(self.model.ln_f.beta.as_ref().map(|beta| beta.val().unsqueeze_dim(0)));
+        let bytes = parts.into_iter().flat_map(|t| rows(t).into_iter().flatten().flat_map(f32::to_le_bytes));
+        let hash = config.into_iter().chain(bytes).fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+        format!("{hash:016x}")
+    }
+
     /// Token that ends generation: `eos_token_id`, else `<|endoftext|>`.
     pub fn eos_id(&self) -> Option<u32> {
         self.config.eos_token_id.or_else(|| self.tokenizer.token_id(END_OF_TEXT))

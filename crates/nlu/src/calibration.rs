@@ -2,31 +2,19 @@
 //!
 //! The top intent's raw score `s` becomes `σ(slope · logit(s) + intercept)` (Platt scaling),
 //! fitted so that of the utterances given confidence 0.8, about 80 % get the right intent. The
-//! fit uses scores the recognizer gave to examples it was *not* trained on: the training
-//! examples are split into five folds and a scorer trained without a fold scores that fold,
-//! taking folds until 2,000 examples are scored (one fold of a large set, every fold of a small
-//! one); the folds train side by side, as many at once as there are cores. The rest of the probability, `1 − confidence`, is shared among the other intents in
-//! proportion to their squared raw scores (the classifier probability times the centroid
-//! similarity), so a ranking sums to 1 and an alternative never outranks the top. The map is
-//! monotone, so it changes no decision order; thresholds (`oos_threshold`, the bot's
-//! `digression_confidence`) are in calibrated units.
+//! fit uses scores the recognizer gave to examples it was *not* trained on
+//! ([`crate::held_out`]). The rest of the probability, `1 − confidence`, is shared among the
+//! other intents in proportion to their squared raw scores (the classifier probability times
+//! the centroid similarity), so a ranking sums to 1 and an alternative never outranks the top.
+//! The map is monotone, so it changes no decision order; thresholds (`oos_threshold`, the
+//! bot's `digression_confidence`) are in calibrated units.
 //!
 //! One map fitted on every intent's score (one-vs-rest) was tried: the many low-scoring
 //! wrong intents pull a two-parameter map away from the top scores, and on the bundled domain
 //! its top-intent calibration error was 0.36–0.40 against 0.10–0.14 for this fit.
 
-use rand::SeedableRng;
-use rand::seq::SliceRandom;
-use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::scorer::Scorer;
-
-const FOLDS: usize = 5;
-/// Stop scoring held-out folds once this many examples are scored.
-const ENOUGH_SCORES: usize = 2000;
-/// Fewer examples than this give too few held-out scores to fit on: raw scores are kept.
-const MIN_EXAMPLES: usize = 10;
 /// A flatter map would squash every confidence into one value and make thresholds meaningless.
 const MIN_SLOPE: f64 = 0.25;
 
@@ -131,54 +119,10 @@ impl Calibration {
         }
         Self { slope: a as f32, intercept: b as f32, held_out: points.len(), held_out_accuracy: (positives / points.len() as f64) as f32 }
     }
-
-    /// Fits on held-out scores of `texts` (see the module doc); identity for tiny sets.
-    pub(crate) fn fit_held_out(texts: &[String], labels: &[usize], classes: usize, seed: u64) -> Self {
-        if texts.len() < MIN_EXAMPLES {
-            return Self::IDENTITY;
-        }
-        let mut order: Vec<usize> = (0..texts.len()).collect();
-        order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
-        // Fold f holds the examples at positions f, f + FOLDS, …; take folds until enough.
-        let mut folds = 0;
-        let mut scored = 0;
-        while folds < FOLDS && scored < ENOUGH_SCORES {
-            scored += (texts.len() - folds).div_ceil(FOLDS);
-            folds += 1;
-        }
-        let score_fold = |fold: usize| -> Vec<(f32, bool)> {
-            let (mut train, mut held_out) = (Vec::new(), Vec::new());
-            for (position, &index) in order.iter().enumerate() {
-                if position % FOLDS == fold { held_out.push(index) } else { train.push(index) }
-            }
-            let train_texts: Vec<String> = train.iter().map(|&i| texts[i].clone()).collect();
-            let train_labels: Vec<usize> = train.iter().map(|&i| labels[i]).collect();
-            let scorer = Scorer::fit(&train_texts, &train_labels, classes);
-            held_out
-                .iter()
-                .filter_map(|&i| {
-                    let scores = scorer.scores(&texts[i]);
-                    top(&scores).map(|best| (scores[best], best == labels[i]))
-                })
-                .collect()
-        };
-        // Folds train independently (each seeded), so running them side by side gives the
-        // same points as one after another.
-        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let mut points = Vec::new();
-        for batch in (0..folds).collect::<Vec<_>>().chunks(workers) {
-            let scored: Vec<Vec<(f32, bool)>> = std::thread::scope(|scope| {
-                let handles: Vec<_> = batch.iter().map(|&fold| scope.spawn(move || score_fold(fold))).collect();
-                handles.into_iter().map(|h| h.join().expect("a calibration fold panicked")).collect()
-            });
-            points.extend(scored.into_iter().flatten());
-        }
-        Self::fit(&points)
-    }
 }
 
 /// The index of the highest score (the first of equals).
-fn top(scores: &[f32]) -> Option<usize> {
+pub(crate) fn top(scores: &[f32]) -> Option<usize> {
     (0..scores.len()).max_by(|&x, &y| scores[x].total_cmp(&scores[y]).then(y.cmp(&x)))
 }
 

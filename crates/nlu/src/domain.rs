@@ -69,6 +69,8 @@ pub enum NluError {
     File(#[from] FileError),
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
+    #[error("sentence encoder: {message}")]
+    Encoder { message: String },
 }
 
 impl NluDomain {

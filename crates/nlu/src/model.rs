@@ -2,12 +2,15 @@
 //!
 //! A model directory holds `nlu.json` (format name and version, the domain it was trained on
 //! and its fingerprint, the feature vocabulary, the intent centroids, the confidence
-//! calibration) and
-//! `weights.safetensors` (the classifier's `weights` `[features, intents]` and `bias`). Loading
-//! checks the format version, and [`Parser::check_domain`] refuses a model trained for
-//! another domain.
+//! calibration, how a sentence encoder was weighed and, when its features are used, their
+//! standardisation) and `weights.safetensors` (the classifier's `weights` `[features,
+//! intents]` and `bias`). Loading checks the format version; a model that uses sentence
+//! features must be loaded with the encoder it was trained with
+//! ([`Parser::load_with_encoder`], checked by fingerprint); [`Parser::check_domain`] refuses a
+//! model trained for another domain.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use safetensors::tensor::TensorView;
 use safetensors::{Dtype, SafeTensors};
@@ -16,8 +19,9 @@ use serde::{Deserialize, Serialize};
 use crate::calibration::Calibration;
 use crate::classifier::LinearClassifier;
 use crate::domain::{NluDomain, NluError};
+use crate::encoder::{DenseFeatures, SentenceEncoder};
 use crate::features::{Featurizer, Vector};
-use crate::parser::Parser;
+use crate::parser::{EncoderChoice, Parser};
 use crate::scorer::Scorer;
 use crate::slots::SlotTagger;
 
@@ -39,6 +43,12 @@ struct Meta {
     idf: Vec<f32>,
     centroids: Vec<Vector>,
     calibration: Calibration,
+    /// How a sentence encoder was weighed in training (absent: none was offered).
+    #[serde(default)]
+    encoder: Option<EncoderChoice>,
+    /// The sentence features' standardisation, when they are used.
+    #[serde(default)]
+    dense: Option<DenseFeatures>,
     /// The slot tagger's feature vocabulary and labels (empty without a tagger).
     #[serde(default)]
     slot_features: Vec<String>,
@@ -75,6 +85,8 @@ impl Parser {
             idf,
             centroids: self.scorer.centroids.clone(),
             calibration: self.calibration,
+            encoder: self.encoder_choice.clone(),
+            dense: self.scorer.dense.clone(),
         };
         let meta_path = dir.join(META_FILE);
         std::fs::write(&meta_path, serde_json::to_vec(&meta).expect("meta serializes")).map_err(|e| invalid(&meta_path, e.to_string()))?;
@@ -102,8 +114,18 @@ impl Parser {
         safetensors::serialize_to_file(tensors, None, &weights_path).map_err(|e| invalid(&weights_path, e.to_string()))
     }
 
-    /// Reads a model written by [`Parser::save`].
+    /// Reads a model written by [`Parser::save`] that needs no sentence encoder.
     pub fn load(dir: &Path) -> Result<Self, NluError> {
+        Self::load_with(dir, None)
+    }
+
+    /// Reads a model written by [`Parser::save`], with the sentence encoder it was trained
+    /// with (needed when it uses sentence features; checked by fingerprint).
+    pub fn load_with_encoder(dir: &Path, encoder: Arc<dyn SentenceEncoder>) -> Result<Self, NluError> {
+        Self::load_with(dir, Some(encoder))
+    }
+
+    fn load_with(dir: &Path, encoder: Option<Arc<dyn SentenceEncoder>>) -> Result<Self, NluError> {
         let meta_path = dir.join(META_FILE);
         let text = std::fs::read(&meta_path).map_err(|e| invalid(&meta_path, format!("{e} (is {} an NLU model directory?)", dir.display())))?;
         let header: serde_json::Value = serde_json::from_slice(&text).map_err(|e| invalid(&meta_path, format!("not JSON: {e}")))?;
@@ -117,6 +139,27 @@ impl Parser {
             ));
         }
         let meta: Meta = serde_json::from_value(header).map_err(|e| invalid(&meta_path, e.to_string()))?;
+        if let (Some(_), Some(choice)) = (&meta.dense, &meta.encoder) {
+            match &encoder {
+                None => {
+                    return Err(invalid(
+                        &meta_path,
+                        format!("this model uses a GPT-2's sentence features (fingerprint {}); load it with that model (`--gpt2 DIR`)", choice.fingerprint),
+                    ));
+                }
+                Some(encoder) if encoder.fingerprint() != choice.fingerprint => {
+                    return Err(invalid(
+                        &meta_path,
+                        format!(
+                            "this model was trained on the sentence features of another GPT-2 (fingerprint {}, the one given is {}); retrain it with `deskbot train nlu --gpt2 DIR`",
+                            choice.fingerprint,
+                            encoder.fingerprint()
+                        ),
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
         let weights_path = dir.join(WEIGHTS_FILE);
         let bytes = std::fs::read(&weights_path).map_err(|e| invalid(&weights_path, e.to_string()))?;
         let file = SafeTensors::deserialize(&bytes).map_err(|e| invalid(&weights_path, format!("not a valid safetensors file ({e}); is it truncated?")))?;
@@ -128,7 +171,8 @@ impl Parser {
             Ok(view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
         };
         let classes = meta.domain.intents.len();
-        let classifier = LinearClassifier::from_parts(read("weights", &[meta.terms.len(), classes])?, read("bias", &[classes])?)
+        let features = meta.terms.len() + meta.dense.as_ref().map_or(0, DenseFeatures::dim);
+        let classifier = LinearClassifier::from_parts(read("weights", &[features, classes])?, read("bias", &[classes])?)
             .ok_or_else(|| invalid(&weights_path, "the domain has no intents"))?;
         if meta.centroids.len() != classes {
             return Err(invalid(&meta_path, format!("{} centroids for {classes} intents", meta.centroids.len())));
@@ -141,8 +185,8 @@ impl Parser {
                 .ok_or_else(|| invalid(&weights_path, "the slot tagger has no labels"))?;
             Some(SlotTagger::from_parts(meta.slot_features, meta.slot_labels, classifier))
         };
-        let scorer = Scorer { featurizer: Featurizer::from_parts(meta.terms, meta.idf), classifier, centroids: meta.centroids };
-        Ok(Self::assemble(meta.domain, scorer, meta.calibration).with_slot_tagger(tagger))
+        let scorer = Scorer { featurizer: Featurizer::from_parts(meta.terms, meta.idf), dense: meta.dense, classifier, centroids: meta.centroids };
+        Ok(Self::assemble(meta.domain, scorer, meta.calibration).with_encoder(meta.encoder, encoder).with_slot_tagger(tagger))
     }
 
     /// Errors unless this parser was trained on `domain` (same intents, examples, entities).

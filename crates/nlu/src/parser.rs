@@ -1,12 +1,16 @@
 //! The trained recognizer: intent by a burn-trained classifier checked against intent centroids, plus entities.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use regex::Regex;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::domain::NluDomain;
-use crate::entities::{Entity, EntityExtractor};
 use crate::calibration::Calibration;
+use crate::domain::{NluDomain, NluError};
+use crate::encoder::SentenceEncoder;
+use crate::entities::{Entity, EntityExtractor};
+use crate::held_out::{self, WeightTrial};
 use crate::scorer::Scorer;
 use crate::segments::{char_offset, skip_connectives, split_points};
 use crate::slots::SlotTagger;
@@ -54,6 +58,17 @@ pub struct ParseResult {
     pub intents: Vec<IntentSpan>,
 }
 
+/// A language model's sentence features as training weighed them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EncoderChoice {
+    /// The encoder's fingerprint ([`SentenceEncoder::fingerprint`]).
+    pub fingerprint: String,
+    /// The weight chosen (0: the features did not help, and parsing does not run the encoder).
+    pub weight: f32,
+    /// Every weight tried, with its held-out top-intent accuracy.
+    pub trials: Vec<WeightTrial>,
+}
+
 /// A recognizer trained on a domain's examples.
 #[derive(Clone)]
 pub struct Parser {
@@ -61,6 +76,10 @@ pub struct Parser {
     pub(crate) domain: NluDomain,
     pub(crate) scorer: Scorer,
     pub(crate) calibration: Calibration,
+    /// How a sentence encoder was weighed, when one was offered.
+    pub(crate) encoder_choice: Option<EncoderChoice>,
+    /// The encoder, kept only when its features are used.
+    pub(crate) encoder: Option<Arc<dyn SentenceEncoder>>,
     /// Slots learned from annotated examples (`train nlu --data` with `slots`), if any.
     pub(crate) slot_tagger: Option<SlotTagger>,
     intents: Vec<String>,
@@ -71,11 +90,33 @@ pub struct Parser {
 }
 
 impl Parser {
-    /// Trains on the domain's examples (entity values masked).
+    /// Trains on the domain's examples (entity values masked), on n-gram features alone.
     pub fn train(domain: &NluDomain) -> Self {
+        let (texts, labels) = Self::training_texts(domain);
+        let trained = held_out::train(&texts, None, &labels, domain.intents.len(), 7);
+        Self::assemble(domain.clone(), trained.scorer, trained.calibration)
+    }
+
+    /// Trains with `encoder`'s sentence features offered beside the n-grams, at the weight the
+    /// held-out folds favour ([`crate::held_out`]; 0 when they do not help). Fails only if the
+    /// encoder fails on an example.
+    pub fn train_with_encoder(domain: &NluDomain, encoder: Arc<dyn SentenceEncoder>) -> Result<Self, NluError> {
+        let (texts, labels) = Self::training_texts(domain);
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let embeddings = encoder.encode(&refs).map_err(|message| NluError::Encoder { message })?;
+        if embeddings.len() != texts.len() {
+            return Err(NluError::Encoder { message: format!("{} vectors for {} examples", embeddings.len(), texts.len()) });
+        }
+        let trained = held_out::train(&texts, Some(&embeddings), &labels, domain.intents.len(), 7);
+        let weight = trained.scorer.dense.as_ref().map_or(0.0, |d| d.weight);
+        let choice = EncoderChoice { fingerprint: encoder.fingerprint(), weight, trials: trained.trials };
+        Ok(Self::assemble(domain.clone(), trained.scorer, trained.calibration).with_encoder(Some(choice), Some(encoder)))
+    }
+
+    /// The masked example texts and their intent indices.
+    fn training_texts(domain: &NluDomain) -> (Vec<String>, Vec<usize>) {
         let extractor = EntityExtractor::new(domain);
         let today = NaiveDate::from_ymd_opt(2000, 1, 1).expect("date");
-        let intents: Vec<String> = domain.intents.keys().cloned().collect();
         let mut texts = Vec::new();
         let mut labels = Vec::new();
         for (index, (_, def)) in domain.intents.iter().enumerate() {
@@ -85,13 +126,14 @@ impl Parser {
                 labels.push(index);
             }
         }
-        // The final scorer trains beside the held-out folds.
-        let (scorer, calibration) = std::thread::scope(|scope| {
-            let scorer = scope.spawn(|| Scorer::fit(&texts, &labels, intents.len()));
-            let calibration = Calibration::fit_held_out(&texts, &labels, intents.len(), 7);
-            (scorer.join().expect("training panicked"), calibration)
-        });
-        Self::assemble(domain.clone(), scorer, calibration)
+        (texts, labels)
+    }
+
+    /// Records how an encoder was weighed, keeping the encoder only if its features are used.
+    pub(crate) fn with_encoder(mut self, choice: Option<EncoderChoice>, encoder: Option<Arc<dyn SentenceEncoder>>) -> Self {
+        self.encoder = encoder.filter(|_| self.scorer.dense.is_some());
+        self.encoder_choice = choice;
+        self
     }
 
     /// A parser from its learned parts and the domain they were learned from.
@@ -109,6 +151,8 @@ impl Parser {
             patterns,
             scorer,
             calibration,
+            encoder_choice: None,
+            encoder: None,
             slot_tagger: None,
             today: None,
             domain,
@@ -130,6 +174,11 @@ impl Parser {
     /// How raw scores become confidences, and what the held-out examples said.
     pub fn calibration(&self) -> &Calibration {
         &self.calibration
+    }
+
+    /// How a sentence encoder's features were weighed, if one was offered in training.
+    pub fn encoder_choice(&self) -> Option<&EncoderChoice> {
+        self.encoder_choice.as_ref()
     }
 
     pub fn intents(&self) -> &[String] {
@@ -164,7 +213,8 @@ impl Parser {
                 (one_hot.clone(), one_hot)
             }
             None => {
-                let raw = self.scorer.scores(&self.extractor.mask(read, entities));
+                let masked = self.extractor.mask(read, entities);
+                let raw = self.scorer.scores(&masked, self.embedding(&masked).as_deref());
                 let confidences = self.calibration.confidences(&raw);
                 (raw, confidences)
             }
@@ -173,6 +223,13 @@ impl Parser {
         let mut order: Vec<usize> = (0..self.intents.len()).collect();
         order.sort_by(|&a, &b| raw[b].total_cmp(&raw[a]).then(self.intents[a].cmp(&self.intents[b])));
         order.into_iter().map(|i| IntentScore { name: self.intents[i].clone(), confidence: confidences[i] }).collect()
+    }
+
+    /// The text's sentence features, when the scorer uses them; `None` if the encoder fails
+    /// on it (the scorer then reads the n-grams alone).
+    fn embedding(&self, masked: &str) -> Option<Vec<f32>> {
+        let encoder = self.encoder.as_ref().filter(|_| self.scorer.dense.is_some())?;
+        encoder.encode(&[masked]).ok()?.pop()
     }
 
     /// The intent to act on: the best one, unless it is out of scope or below the threshold.
@@ -257,7 +314,7 @@ mod tests {
         let mut parser = bundled();
         parser.calibration = Calibration { slope: 1.0, intercept: -6.0, ..Calibration::IDENTITY };
         for text in ["where is my order", "i want my money back", "hello", "change my address to 5 Main St", "我要退款", "blah"] {
-            let raw = parser.scorer.scores(&parser.extractor.mask(text, &parser.extractor.extract(text, NaiveDate::MIN)));
+            let raw = parser.scorer.scores(&parser.extractor.mask(text, &parser.extractor.extract(text, NaiveDate::MIN)), None);
             let ranking = parser.parse(text).ranking;
             let best = raw.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0))).unwrap().0;
             assert_eq!(ranking[0].name, parser.intents[best], "{text}: {ranking:?}");

@@ -5,10 +5,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use nlu::Parser;
 use nlu::eval::{domain_from_examples, load_jsonl};
 
-use super::print_line;
+use super::{Gpt2FeaturesArg, describe_encoder_choice, print_line};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -18,17 +17,23 @@ pub struct Args {
     /// Utterances parsed for the latency figures (the first N of the file)
     #[arg(long, default_value_t = 2000)]
     parses: usize,
+    #[command(flatten)]
+    gpt2: Gpt2FeaturesArg,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let examples = load_jsonl(&args.train)?;
     let domain = domain_from_examples(&examples, 0.0);
+    let encoder = args.gpt2.encoder()?;
     let spinner = ProgressBar::new_spinner().with_message(format!("training on {} utterances", examples.len()));
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
     let started = Instant::now();
-    let parser = Parser::train(&domain);
+    let parser = args.gpt2.train(&domain, encoder.as_ref())?;
     let training = started.elapsed().as_secs_f64();
     spinner.finish_and_clear();
+    if let Some(choice) = parser.encoder_choice() {
+        print_line(&describe_encoder_choice(choice))?;
+    }
     let texts: Vec<&str> = examples.iter().take(args.parses).map(|e| e.text.as_str()).collect();
     let bar = ProgressBar::new(texts.len() as u64)
         .with_style(ProgressStyle::with_template("{msg} {bar:30} {pos}/{len}").expect("template"))

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use anyhow::bail;
 use indicatif::{ProgressBar, ProgressStyle};
 use nlu::eval::{Example, Report, domain_examples, domain_from_examples, domain_with_examples, evaluate, evaluate_slots, folds, load_jsonl};
-use nlu::{NluDomain, Parser};
+use nlu::NluDomain;
 
-use super::print_line;
+use super::{Gpt2FeaturesArg, describe_encoder_choice, print_line};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum Eval {
@@ -40,6 +40,8 @@ pub struct NluArgs {
     /// Print the report(s) as JSON
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    gpt2: Gpt2FeaturesArg,
 }
 
 pub fn run(eval: Eval) -> anyhow::Result<()> {
@@ -65,16 +67,21 @@ fn run_nlu(args: NluArgs) -> anyhow::Result<()> {
         (Some(_), Some(_)) => bail!("give --test or --cv, not both"),
         (None, None) => bail!("give --test FILE or --cv K"),
     };
+    let encoder = args.gpt2.encoder()?;
     let total: usize = splits.iter().map(|s| s.1.len()).sum();
     let bar = ProgressBar::new(total as u64)
         .with_style(ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} utterances {per_sec} ETA {eta}").expect("template"))
         .with_message("evaluating");
     let mut reports = Vec::new();
     for (train, test) in &splits {
-        let parser = match &domain {
-            Some(domain) => Parser::train(&domain_with_examples(domain, train)),
-            None => Parser::train(&domain_from_examples(train, args.oos_threshold.unwrap_or(0.0))),
+        let domain = match &domain {
+            Some(domain) => domain_with_examples(domain, train),
+            None => domain_from_examples(train, args.oos_threshold.unwrap_or(0.0)),
         };
+        let parser = args.gpt2.train(&domain, encoder.as_ref())?;
+        if let Some(choice) = parser.encoder_choice() {
+            bar.suspend(|| eprintln!("{}", describe_encoder_choice(choice)));
+        }
         let mut report = evaluate(&parser, test, || bar.inc(1));
         report.slot_f1 = evaluate_slots(&parser, train, test);
         reports.push(report);

@@ -34,6 +34,50 @@ pub fn load_model(dir: &Path, backend: Backend) -> anyhow::Result<Gpt2> {
     Gpt2::load(dir, &device).with_context(|| format!("loading model {}", dir.display()))
 }
 
+/// `--gpt2 DIR`: a GPT-2 whose sentence features the intent recognizer is offered, shared by
+/// `train nlu`, `eval nlu`, `parse` and `bench nlu`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Gpt2FeaturesArg {
+    /// A GPT-2 model directory (e.g. models/deskbot-mini) whose pooled hidden states join the
+    /// recognizer's n-gram features at the weight held-out examples favour (0 when they do not
+    /// help); costs one model pass per parse when used
+    #[arg(long, value_name = "DIR")]
+    pub gpt2: Option<std::path::PathBuf>,
+    /// Where that model runs: auto, wgpu or cpu
+    #[arg(long = "gpt2-backend", value_name = "BACKEND", default_value = "auto", value_parser = clap::value_parser!(Backend))]
+    pub backend: Backend,
+}
+
+impl Gpt2FeaturesArg {
+    /// The encoder, if `--gpt2` was given.
+    pub fn encoder(&self) -> anyhow::Result<Option<std::sync::Arc<dyn nlu::SentenceEncoder>>> {
+        let Some(dir) = &self.gpt2 else { return Ok(None) };
+        Ok(Some(std::sync::Arc::new(load_model(dir, self.backend)?)))
+    }
+
+    /// Trains a recognizer on `domain`, with the encoder's features offered when there is one.
+    pub fn train(&self, domain: &nlu::NluDomain, encoder: Option<&std::sync::Arc<dyn nlu::SentenceEncoder>>) -> anyhow::Result<nlu::Parser> {
+        Ok(match encoder {
+            Some(encoder) => nlu::Parser::train_with_encoder(domain, encoder.clone())?,
+            None => nlu::Parser::train(domain),
+        })
+    }
+}
+
+/// What training made of a GPT-2's sentence features, for the user.
+pub fn describe_encoder_choice(choice: &nlu::EncoderChoice) -> String {
+    let trials: Vec<String> = choice
+        .trials
+        .iter()
+        .map(|t| match t.weight {
+            0.0 => format!("without {:.1} %", 100.0 * t.held_out_accuracy),
+            w => format!("at {w} {:.1} % (+{} −{}{})", 100.0 * t.held_out_accuracy, t.fixed, t.broken, if t.significant() { "" } else { ", not significant" }),
+        })
+        .collect();
+    let verdict = if choice.weight > 0.0 { format!("weight {}", choice.weight) } else { "not used".to_string() };
+    format!("GPT-2 features (model {}): held-out top-intent accuracy {} → {verdict}", choice.fingerprint, trials.join(", "))
+}
+
 /// The default language model: `$DESKBOT_MODEL`, else `models/deskbot-mini` in the working
 /// directory, else the one in the source tree this binary was built from.
 pub fn bundled_model() -> Option<std::path::PathBuf> {

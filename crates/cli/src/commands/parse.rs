@@ -1,6 +1,6 @@
 //! `deskbot parse`: what the NLU makes of a text.
 
-use super::{DomainArgs, print_line};
+use super::{DomainArgs, Gpt2FeaturesArg, print_line};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -14,18 +14,24 @@ pub struct Args {
     /// Print the full result as JSON
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    gpt2: Gpt2FeaturesArg,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let result = match &args.model {
-        Some(dir) => {
-            let parser = nlu::Parser::load(dir)?;
+    let encoder = args.gpt2.encoder()?;
+    let result = match (&args.model, encoder) {
+        (Some(dir), encoder) => {
+            let parser = match encoder {
+                Some(encoder) => nlu::Parser::load_with_encoder(dir, encoder)?,
+                None => nlu::Parser::load(dir)?,
+            };
             if args.domain.domain.is_some() {
                 parser.check_domain(&args.domain.load()?.nlu, dir)?;
             }
             parser.parse(&args.text)
         }
-        None => deskbot::Bot::new(args.domain.load()?)?.parser().parse(&args.text),
+        (None, encoder) => args.gpt2.train(&args.domain.load()?.nlu, encoder.as_ref())?.parse(&args.text),
     };
     if args.json {
         return print_line(&serde_json::to_string(&result)?);

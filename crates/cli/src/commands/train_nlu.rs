@@ -8,9 +8,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use nlu::calibration::Calibration;
 use nlu::eval::{Example, domain_from_examples, load_jsonl};
 use nlu::slots::{SlotSpan, SlotTagger};
-use nlu::{NluDomain, Parser};
+use nlu::NluDomain;
 
-use super::{print_line, publish, staging_dir};
+use super::{Gpt2FeaturesArg, describe_encoder_choice, print_line, publish, staging_dir};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum Train {
@@ -22,6 +22,7 @@ pub enum Train {
 #[command(after_help = "Examples:\n  \
     deskbot train nlu --domain intents --out target/nlu-model\n  \
     deskbot train nlu --data ../shared/data/banking77/train.jsonl --out target/banking77-nlu\n  \
+    deskbot train nlu --domain intents --gpt2 models/deskbot-mini --out target/nlu-gpt2\n  \
     deskbot parse --model target/nlu-model 'where is my order 12345?'")]
 pub struct NluArgs {
     /// Domain directory with nlu.ron (intents, examples, entities)
@@ -40,6 +41,8 @@ pub struct NluArgs {
     /// Replace OUT if it exists
     #[arg(long)]
     force: bool,
+    #[command(flatten)]
+    gpt2: Gpt2FeaturesArg,
 }
 
 pub fn run(train: Train) -> anyhow::Result<()> {
@@ -59,6 +62,7 @@ pub fn run(train: Train) -> anyhow::Result<()> {
     if examples == 0 {
         bail!("no examples to train on");
     }
+    let encoder = args.gpt2.encoder()?;
     let spinner = ProgressBar::new_spinner()
         .with_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("template"))
         .with_message(format!("training on {examples} examples of {} intents", domain.intents.len()));
@@ -68,7 +72,7 @@ pub fn run(train: Train) -> anyhow::Result<()> {
     let annotated: Vec<(&str, &str, &[SlotSpan])> = labelled.iter().map(|e| (e.text.as_str(), e.intent.as_str(), e.slots.as_slice())).collect();
     let tagger = SlotTagger::train(&annotated);
     let slots = tagger.as_ref().map_or(String::new(), |_| " and a slot tagger".to_string());
-    let parser = Parser::train(&domain).with_slot_tagger(tagger);
+    let parser = args.gpt2.train(&domain, encoder.as_ref())?.with_slot_tagger(tagger);
     let seconds = started.elapsed().as_secs_f64();
     spinner.finish_and_clear();
     let staging = staging_dir(&args.out);
@@ -82,6 +86,9 @@ pub fn run(train: Train) -> anyhow::Result<()> {
         nlu::model::FORMAT_VERSION,
         args.out.display()
     ))?;
+    if let Some(choice) = parser.encoder_choice() {
+        print_line(&describe_encoder_choice(choice))?;
+    }
     print_line(&describe(parser.calibration()))
 }
 
