@@ -1,11 +1,11 @@
 //! [`Bot::respond`]: understand the utterance, update the dialogue state, render the replies.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::NaiveDate;
 use dst::{ActionRunner, DialogueState, HandoffSummary, Output, TurnEntity, TurnOutcome, Tracker, UserTurn};
-use nlu::{ParseResult, Parser};
+use nlu::{ParseResult, Parser, SentenceEncoder};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use templates::{Ranker, RenderOptions, Rephraser};
@@ -17,14 +17,22 @@ use crate::model::ModelHooks;
 /// Earlier turns shown to the model when it ranks or rephrases a reply.
 const CONTEXT_TURNS: usize = 3;
 
-/// The recognizer for `nlu`, trained once per process per domain: training is deterministic
-/// and, with its held-out calibration folds, takes about two seconds for the bundled domain —
-/// paid once, not by every bot a replay or a test builds.
-fn trained_parser(nlu: &nlu::NluDomain) -> Parser {
+/// The recognizer for `nlu` (offered `encoder`'s sentence features when given), trained once
+/// per process per domain and encoder: training is deterministic and, with its held-out folds,
+/// takes about two seconds for the bundled domain (six with the bundled model's features to
+/// weigh) — paid once, not by every bot a replay or a test builds.
+fn trained_parser(nlu: &nlu::NluDomain, encoder: Option<Arc<dyn SentenceEncoder>>) -> Result<Parser, Error> {
     static TRAINED: OnceLock<Mutex<HashMap<String, Parser>>> = OnceLock::new();
-    let key = nlu::model::fingerprint(nlu);
+    let key = format!("{}/{}", nlu::model::fingerprint(nlu), encoder.as_ref().map_or(String::new(), |e| e.fingerprint()));
     let mut trained = TRAINED.get_or_init(Default::default).lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    trained.entry(key).or_insert_with(|| Parser::train(nlu)).clone()
+    if let Some(parser) = trained.get(&key) {
+        return Ok(parser.clone());
+    }
+    let parser = match encoder {
+        Some(encoder) => Parser::train_with_encoder(nlu, encoder)?,
+        None => Parser::train(nlu),
+    };
+    Ok(trained.entry(key).or_insert(parser).clone())
 }
 
 /// One conversation: its id, dialogue state, transcript and reply seed.
@@ -90,7 +98,7 @@ pub struct Bot {
 
 impl Bot {
     pub fn new(domain: Domain) -> Result<Self, Error> {
-        let parser = trained_parser(&domain.nlu);
+        let parser = trained_parser(&domain.nlu, None)?;
         let tracker = Tracker::new(domain.flows.clone());
         Ok(Self { domain, parser, tracker, model: None, today: None, channel: None })
     }
@@ -102,10 +110,20 @@ impl Bot {
         self
     }
 
-    /// Ranks reply variations (and optionally rephrases replies) with a GPT-2.
-    pub fn with_model(mut self, hooks: ModelHooks) -> Self {
+    /// Ranks reply variations (and optionally rephrases replies) with a GPT-2 and, unless
+    /// `hooks.intent_features` is off, retrains the recognizer with the model's sentence
+    /// features offered: they are used only where the domain's held-out examples say they help
+    /// ([`Parser::encoder_choice`] says what was decided).
+    pub fn with_model(mut self, hooks: ModelHooks) -> Result<Self, Error> {
+        if hooks.intent_features {
+            let encoder: Arc<dyn SentenceEncoder> = hooks.model.clone();
+            self.parser = trained_parser(&self.domain.nlu, Some(encoder))?;
+            if let Some(today) = self.today {
+                self.parser = self.parser.with_today(today);
+            }
+        }
         self.model = Some(hooks);
-        self
+        Ok(self)
     }
 
     /// Whether a language model ranks (or rephrases) replies.

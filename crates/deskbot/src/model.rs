@@ -1,24 +1,35 @@
-//! GPT-2 in the reply path: ranking template variations by the model's log-probability given
-//! the conversation (best-response search), and optional rephrasing. A rewording is offered only
-//! if it is clean text the model itself finds at least as likely as the template's reply; the
-//! `templates` crate then also requires it to keep every slot value exactly.
+//! GPT-2 in the bot: ranking template variations by the model's log-probability given the
+//! conversation (best-response search), optional rephrasing, and sentence features offered to
+//! the intent recognizer. A rewording is offered only if it is clean text the model itself
+//! finds at least as likely as the template's reply; the `templates` crate then also requires
+//! it to keep every slot value exactly.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use gpt2::{Backend, GenerationConfig, Gpt2, Sampler};
 use templates::{Ranker, Rephraser};
 
-/// A loaded GPT-2 serving as the templates' ranker and rephraser.
+/// A loaded GPT-2 serving as the templates' ranker and rephraser and, shared with the
+/// recognizer, as its sentence encoder.
 pub struct ModelHooks {
-    pub model: Gpt2,
+    pub model: Arc<Gpt2>,
     /// Whether replies are also rephrased (ranking is always on).
     pub rephrase: bool,
+    /// Whether the intent recognizer is offered the model's sentence features (on by default).
+    pub intent_features: bool,
 }
 
 impl ModelHooks {
     pub fn load(dir: &Path, backend: Backend, rephrase: bool) -> Result<Self, gpt2::Error> {
         let device = backend.device()?.device;
-        Ok(Self { model: Gpt2::load(dir, &device)?, rephrase })
+        Ok(Self { model: Arc::new(Gpt2::load(dir, &device)?), rephrase, intent_features: true })
+    }
+
+    /// Keeps the recognizer on its n-gram features alone (a faster start: no held-out trials).
+    pub fn without_intent_features(mut self) -> Self {
+        self.intent_features = false;
+        self
     }
 
     /// The context, cut from the front to leave room for a reply within the model's window.

@@ -65,8 +65,15 @@ fn its_perplexity_on_unseen_dialogues_is_low() {
 
 #[test]
 fn the_bot_answers_with_the_model_in_the_loop() {
-    let bot = Bot::new(Domain::bundled().unwrap()).unwrap().with_model(ModelHooks::load(&model_dir(), Backend::Cpu, false).unwrap());
+    let hooks = ModelHooks::load(&model_dir(), Backend::Cpu, false).unwrap();
+    let fingerprint = hooks.model.fingerprint();
+    let bot = Bot::new(Domain::bundled().unwrap()).unwrap().with_model(hooks).unwrap();
+    // The recognizer was offered the model's sentence features and weighed them on held-out
+    // examples (the bundled domain's reject them: see the README).
+    let choice = bot.parser().encoder_choice().expect("features offered");
+    assert_eq!((choice.fingerprint.as_str(), choice.trials.len()), (fingerprint.as_str(), 3));
     let mut conversation = Conversation::new("t");
-    let reply = bot.respond(&mut conversation, "I want a refund for order 12345").text();
-    assert!(reply.contains("refund"), "{reply}");
+    let turn = bot.respond(&mut conversation, "I want a refund for order 12345");
+    assert_eq!(turn.parse.intent.name, "request_refund");
+    assert!(turn.text().contains("refund"), "{}", turn.text());
 }

@@ -7,9 +7,9 @@
 //! weight gets its own fold scorers. A weight is taken only if, against no features, it fixes
 //! significantly more held-out examples than it breaks (McNemar's test on the examples whose
 //! outcome changed, z ≥ 2: a one-example gain is noise); among those, the best held-out
-//! top-intent accuracy wins, the smaller weight on a tie. Folds and final
-//! scorers train side by side, as many at once as there are cores; each is seeded, so the
-//! outcome is the same either way.
+//! top-intent accuracy wins, the smaller weight on a tie. Folds train side by side, as many at
+//! once as there are cores (with the final scorer when there is no weight to choose); each is
+//! seeded, so the outcome is the same either way.
 
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -106,7 +106,9 @@ pub(crate) fn train(texts: &[String], embeddings: Option<&[Vec<f32>]>, labels: &
             }
         }
     };
-    let mut jobs: Vec<Job> = (0..weights.len()).map(|weight| Job::Final { weight }).collect();
+    // Without candidates to choose from, the final scorer trains beside the folds; with them,
+    // only the chosen weight's, after.
+    let mut jobs: Vec<Job> = if weights.len() == 1 { vec![Job::Final { weight: 0 }] } else { Vec::new() };
     jobs.extend((0..folds).flat_map(|fold| (0..weights.len()).map(move |weight| Job::Fold { fold, weight })));
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     // Per weight, per fold: folds concatenate in order, so every weight's points are aligned.
@@ -138,8 +140,9 @@ pub(crate) fn train(texts: &[String], embeddings: Option<&[Vec<f32>]>, labels: &
     let chosen = (1..weights.len())
         .filter(|&w| trials[w].significant())
         .fold(0, |best, w| if best == 0 || trials[w].held_out_accuracy > trials[best].held_out_accuracy { w } else { best });
+    let scorer = finals[chosen].take().unwrap_or_else(|| Scorer::fit(texts, embeddings, weights[chosen], labels, classes));
     Trained {
-        scorer: finals[chosen].take().expect("every weight has a final scorer"),
+        scorer,
         calibration: Calibration::fit(&points[chosen]),
         trials: if embeddings.is_some() { trials } else { Vec::new() },
     }

@@ -150,6 +150,10 @@ pub struct ModelArgs {
     /// the model finds it at least as likely as the template's text)
     #[arg(long, conflicts_with = "no_model")]
     pub rephrase: bool,
+    /// Keep the intent recognizer on n-grams alone instead of offering it the model's sentence
+    /// features (starts faster: no held-out trials of the features)
+    #[arg(long, conflicts_with = "no_model")]
+    pub no_intent_features: bool,
     #[command(flatten)]
     pub backend: BackendArg,
 }
@@ -160,10 +164,24 @@ impl ModelArgs {
         let model = if self.no_model { None } else { self.model.clone().or_else(bundled_model) };
         match &model {
             Some(dir) => {
-                let hooks = deskbot::ModelHooks::load(dir, self.backend.backend, self.rephrase)
+                let mut hooks = deskbot::ModelHooks::load(dir, self.backend.backend, self.rephrase)
                     .with_context(|| format!("loading model {}", dir.display()))?;
+                if self.no_intent_features {
+                    hooks = hooks.without_intent_features();
+                }
                 eprintln!("(replies ranked by the language model in {})", dir.display());
-                Ok(bot.with_model(hooks))
+                let spinner = indicatif::ProgressBar::new_spinner()
+                    .with_message("weighing the model's sentence features for the intent recognizer on held-out examples (--no-intent-features skips this)");
+                if hooks.intent_features {
+                    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+                }
+                let bot = bot.with_model(hooks);
+                spinner.finish_and_clear();
+                let bot = bot?;
+                if let Some(choice) = bot.parser().encoder_choice() {
+                    eprintln!("({})", describe_encoder_choice(choice));
+                }
+                Ok(bot)
             }
             None => {
                 if !self.no_model {
