@@ -20,7 +20,7 @@
 //!   backed by GPT-2), then fills the placeholders. Slot values are data: text a user typed is
 //!   inserted as it is and never read as template syntax.
 //! - A [`Rephraser`] may reword the result; its text is used only if it keeps every inserted
-//!   value exactly ([`keeps_values`]).
+//!   value exactly ([`keeps_values`]) and half of the reply's content words ([`keeps_content`]).
 //!
 //! This crate knows nothing of burn: ranking and rephrasing come in through the two traits.
 
@@ -29,5 +29,5 @@ mod set;
 mod text;
 
 pub use format::{Format, format_value};
-pub use set::{Condition, Ranker, RenderOptions, Rendered, Rephraser, Slots, TemplateError, TemplateSet, Variation, keeps_values};
+pub use set::{Condition, Ranker, RenderOptions, Rendered, Rephraser, Slots, TemplateError, TemplateSet, Variation, keeps_content, keeps_values};
 pub use text::{Piece, Template};

@@ -204,7 +204,7 @@ impl TemplateSet {
     /// has a value, and the channel matches — channel-specific ones first, then conditional
     /// ones before unconditional ones), the `ranker`'s best
     /// given `context`, else the one `seed` picks. A `rephraser`'s rewording replaces the text
-    /// only if it keeps every inserted value exactly.
+    /// only if it keeps every inserted value exactly and half of the content words.
     pub fn render(&self, response: &str, slots: &Slots, options: &RenderOptions) -> Result<Rendered, TemplateError> {
         let RenderOptions { channel, seed, context, ranker, rephraser } = *options;
         let (_, variations) = self.responses.get(response).ok_or_else(|| TemplateError::Unknown(response.into()))?;
@@ -234,7 +234,7 @@ impl TemplateSet {
             _ => (mix(seed) % eligible.len() as u64) as usize,
         };
         let (text, values) = texts[chosen].clone();
-        let reworded = rephraser.and_then(|r| r.rephrase(context, &text, seed)).filter(|r| keeps_values(r, &values));
+        let reworded = rephraser.and_then(|r| r.rephrase(context, &text, seed)).filter(|r| keeps_values(r, &values) && keeps_content(r, &text));
         Ok(Rendered {
             rephrased: reworded.is_some(),
             text: reworded.unwrap_or(text),
@@ -265,6 +265,28 @@ fn fill(template: &Template, slots: &Slots) -> (String, Vec<String>) {
 /// Whether `text` contains every value exactly (the rephrasing guard).
 pub fn keeps_values(text: &str, values: &[String]) -> bool {
     values.iter().all(|v| text.contains(v.as_str()))
+}
+
+/// Whether `text` keeps at least half of `original`'s content words: the guard against a fluent
+/// rewording that says something else ("You want a refund from your refund." for a greeting).
+/// Words of four letters or more count, compared by their first five letters (so "refunds"
+/// keeps "refund"); in Chinese every character counts. A reply without content words passes.
+pub fn keeps_content(text: &str, original: &str) -> bool {
+    let wanted = content_words(original);
+    let found = content_words(text);
+    2 * wanted.intersection(&found).count() >= wanted.len()
+}
+
+fn content_words(text: &str) -> BTreeSet<String> {
+    let mut words = BTreeSet::new();
+    for word in text.to_lowercase().split(|c: char| !c.is_alphanumeric()) {
+        let (cjk, latin): (String, String) = word.chars().partition(|c| matches!(*c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF));
+        words.extend(cjk.chars().map(String::from));
+        if latin.chars().count() >= 4 {
+            words.insert(latin.chars().take(5).collect());
+        }
+    }
+    words
 }
 
 /// A well-spread hash of the seed (splitmix64), so consecutive seeds pick different variations.

@@ -95,6 +95,20 @@ fn ranking_and_guarded_rephrasing() {
     let dropped_value = Fixed("Okay — refunding $4,000 on order A-1, correct?");
     let r = set.render("confirm_refund", &s, &RenderOptions { rephraser: Some(&dropped_value), ..RenderOptions::default() }).unwrap();
     assert!(!r.rephrased && r.text.contains("$4,000.00"), "a rewording that changes a value is refused: {}", r.text);
+    let other_meaning = Fixed("Cancel everything about $4,000.00 and A-1 now.");
+    let r = set.render("confirm_refund", &s, &RenderOptions { rephraser: Some(&other_meaning), ..RenderOptions::default() }).unwrap();
+    assert!(!r.rephrased, "a rewording that keeps the values but not the words is refused: {}", r.text);
+}
+
+#[test]
+fn a_rewording_keeps_half_the_content_words() {
+    // What the bundled model offered for the greeting: fluent, and about something else.
+    let greeting = "Hello! I can help with orders, refunds, complaints, and approvals for contracts, expenses and leave. What do you need?";
+    assert!(!templates::keeps_content("You want a refund from your refund.", greeting));
+    assert!(templates::keeps_content("Hi! I help with orders, refunds, complaints and approvals of contracts, expenses or leave.", greeting));
+    assert!(templates::keeps_content("好的，退款已经提交。", "退款已提交。"));
+    assert!(!templates::keeps_content("订单已取消。", "退款已提交。"));
+    assert!(templates::keeps_content("Sure.", "OK."));
 }
 
 #[test]
