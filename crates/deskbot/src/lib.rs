@@ -13,7 +13,8 @@
 //! - [`Domain`]: the bundled domain (compiled in from `intents/` and `templates/`) or one
 //!   loaded from disk; cross-checked so that every response a flow uses has a template.
 //! - [`Bot::respond`]: one user utterance in, the replies out; the conversation's state is
-//!   updated. [`Bot::with_model`] adds GPT-2 reply ranking and guarded rephrasing.
+//!   updated. [`Bot::with_model`] adds GPT-2 reply ranking, guarded rephrasing and sentence
+//!   features offered to the intent recognizer.
 //! - [`corpus`]: training text for the domain language model (`deskbot corpus`).
 //! - [`replay`]: scripted dialogues with expectations (conversation tests).
 
