@@ -139,7 +139,8 @@ impl Parser {
             ));
         }
         let meta: Meta = serde_json::from_value(header).map_err(|e| invalid(&meta_path, e.to_string()))?;
-        if let (Some(_), Some(choice)) = (&meta.dense, &meta.encoder) {
+        if meta.dense.is_some() {
+            let choice = meta.encoder.as_ref().ok_or_else(|| invalid(&meta_path, "`dense` features without the `encoder` that made them"))?;
             match &encoder {
                 None => {
                     return Err(invalid(

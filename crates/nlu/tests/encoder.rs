@@ -96,6 +96,14 @@ fn helpful_features_are_weighed_in_and_saved_with_the_model() {
         assert_eq!(loaded.parse(&text), parser.parse(&text));
     }
     assert_eq!(loaded.encoder_choice(), Some(&choice));
+
+    // Features saved without the record of their encoder: refused, not read as n-grams alone.
+    let meta = dir.path().join("nlu.json");
+    let mut json: serde_json::Value = serde_json::from_slice(&std::fs::read(&meta).unwrap()).unwrap();
+    json["encoder"] = serde_json::Value::Null;
+    std::fs::write(&meta, serde_json::to_vec(&json).unwrap()).unwrap();
+    let error = Parser::load_with_encoder(dir.path(), Arc::new(ParityEncoder("parity-v1"))).err().unwrap().to_string();
+    assert!(error.contains("nlu.json") && error.contains("`encoder`"), "{error}");
 }
 
 #[test]

@@ -20,7 +20,8 @@
 //!   backed by GPT-2), then fills the placeholders. Slot values are data: text a user typed is
 //!   inserted as it is and never read as template syntax.
 //! - A [`Rephraser`] may reword the result; its text is used only if it keeps every inserted
-//!   value exactly ([`keeps_values`]) and half of the reply's content words ([`keeps_content`]).
+//!   value exactly ([`keeps_values`]), half of the reply's content words ([`keeps_content`])
+//!   and its negations ([`keeps_negation`]).
 //!
 //! This crate knows nothing of burn: ranking and rephrasing come in through the two traits.
 
@@ -29,5 +30,5 @@ mod set;
 mod text;
 
 pub use format::{Format, format_value};
-pub use set::{Condition, Ranker, RenderOptions, Rendered, Rephraser, Slots, TemplateError, TemplateSet, Variation, keeps_content, keeps_values};
+pub use set::{Condition, Ranker, RenderOptions, Rendered, Rephraser, Slots, TemplateError, TemplateSet, Variation, keeps_content, keeps_negation, keeps_values};
 pub use text::{Piece, Template};

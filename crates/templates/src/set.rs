@@ -204,7 +204,8 @@ impl TemplateSet {
     /// has a value, and the channel matches — channel-specific ones first, then conditional
     /// ones before unconditional ones), the `ranker`'s best
     /// given `context`, else the one `seed` picks. A `rephraser`'s rewording replaces the text
-    /// only if it keeps every inserted value exactly and half of the content words.
+    /// only if it keeps every inserted value exactly, half of the content words, and its
+    /// negations.
     pub fn render(&self, response: &str, slots: &Slots, options: &RenderOptions) -> Result<Rendered, TemplateError> {
         let RenderOptions { channel, seed, context, ranker, rephraser } = *options;
         let (_, variations) = self.responses.get(response).ok_or_else(|| TemplateError::Unknown(response.into()))?;
@@ -234,7 +235,7 @@ impl TemplateSet {
             _ => (mix(seed) % eligible.len() as u64) as usize,
         };
         let (text, values) = texts[chosen].clone();
-        let reworded = rephraser.and_then(|r| r.rephrase(context, &text, seed)).filter(|r| keeps_values(r, &values) && keeps_content(r, &text));
+        let reworded = rephraser.and_then(|r| r.rephrase(context, &text, seed)).filter(|r| keeps_values(r, &values) && keeps_content(r, &text) && keeps_negation(r, &text));
         Ok(Rendered {
             rephrased: reworded.is_some(),
             text: reworded.unwrap_or(text),
@@ -287,6 +288,19 @@ fn content_words(text: &str) -> BTreeSet<String> {
         }
     }
     words
+}
+
+/// Whether `text` negates as often as `original` ("not", "never", "n't", 不, 没, …): content
+/// words survive "Your refund is not on its way", the meaning does not.
+pub fn keeps_negation(text: &str, original: &str) -> bool {
+    negations(text) == negations(original)
+}
+
+fn negations(text: &str) -> usize {
+    const WORDS: [&str; 7] = ["not", "no", "never", "none", "nothing", "cannot", "without"];
+    let lower = text.to_lowercase().replace('\u{2019}', "'");
+    let words = lower.split(|c: char| !c.is_alphanumeric() && c != '\'').filter(|w| WORDS.contains(w) || w.ends_with("n't")).count();
+    words + lower.chars().filter(|c| matches!(c, '不' | '没' | '别' | '未' | '无')).count()
 }
 
 /// A well-spread hash of the seed (splitmix64), so consecutive seeds pick different variations.

@@ -112,6 +112,16 @@ fn a_rewording_keeps_half_the_content_words() {
 }
 
 #[test]
+fn a_rewording_keeps_its_negations() {
+    let original = "Your refund is on its way.";
+    assert!(!templates::keeps_negation("Your refund is not on its way.", original));
+    assert!(!templates::keeps_negation("Your refund isn’t on its way.", original));
+    assert!(templates::keeps_negation("Your refund is already on its way!", original));
+    assert!(templates::keeps_negation("We can't find that order.", "We cannot find that order."));
+    assert!(!templates::keeps_negation("退款没有提交。", "退款已提交。"));
+}
+
+#[test]
 fn file_errors_name_file_line_and_response() {
     let mut set = TemplateSet::default();
     let error = set.add_source(Path::new("bad.ron"), "Templates(responses: {\n  \"a\": [(text: \"x\"),\n  ]\n").unwrap_err();

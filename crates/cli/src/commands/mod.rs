@@ -75,6 +75,9 @@ pub fn describe_encoder_choice(choice: &nlu::EncoderChoice) -> String {
         })
         .collect();
     let verdict = if choice.weight > 0.0 { format!("weight {}", choice.weight) } else { "not used".to_string() };
+    if trials.is_empty() {
+        return format!("GPT-2 features (model {}): too few examples to weigh them on held-out ones → {verdict}", choice.fingerprint);
+    }
     format!("GPT-2 features (model {}): held-out top-intent accuracy {} → {verdict}", choice.fingerprint, trials.join(", "))
 }
 
