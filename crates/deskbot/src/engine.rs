@@ -28,10 +28,7 @@ fn trained_parser(nlu: &nlu::NluDomain, encoder: Option<Arc<dyn SentenceEncoder>
     if let Some(parser) = trained.get(&key) {
         return Ok(parser.clone());
     }
-    let parser = match encoder {
-        Some(encoder) => Parser::train_with_encoder(nlu, encoder)?,
-        None => Parser::train(nlu),
-    };
+    let parser = Parser::train_with(nlu, encoder)?;
     Ok(trained.entry(key).or_insert(parser).clone())
 }
 

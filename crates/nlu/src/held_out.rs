@@ -70,10 +70,10 @@ enum Done {
 /// Trains on `texts` labelled `0..classes`, with `embeddings` (one per text) as candidate
 /// sentence features.
 pub(crate) fn train(texts: &[String], embeddings: Option<&[Vec<f32>]>, labels: &[usize], classes: usize, seed: u64) -> Trained {
-    let weights: &[f32] = if embeddings.is_some() && texts.len() >= MIN_EXAMPLES { &FEATURE_WEIGHTS } else { &[0.0] };
     if texts.len() < MIN_EXAMPLES {
         return Trained { scorer: Scorer::fit(texts, None, 0.0, labels, classes), calibration: Calibration::IDENTITY, trials: Vec::new() };
     }
+    let weights: &[f32] = if embeddings.is_some() { &FEATURE_WEIGHTS } else { &[0.0] };
     let mut order: Vec<usize> = (0..texts.len()).collect();
     order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
     // Fold f holds the examples at positions f, f + FOLDS, …; take folds until enough.

@@ -17,7 +17,7 @@
 //! any other and also yields `out_of_scope`.
 //!
 //! [`encoder`]: a language model's sentence features (GPT-2's pooled hidden states,
-//! [`Parser::train_with_encoder`]) join the n-grams at the weight held-out folds favour
+//! [`Parser::train_with`]) join the n-grams at the weight held-out folds favour
 //! ([`held_out`]), and only when they fix significantly more held-out examples than they break.
 //!
 //! [`model`]: a trained parser saves to / loads from a directory (versioned; a model trained

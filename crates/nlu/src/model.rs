@@ -6,7 +6,7 @@
 //! standardisation) and `weights.safetensors` (the classifier's `weights` `[features,
 //! intents]` and `bias`). Loading checks the format version; a model that uses sentence
 //! features must be loaded with the encoder it was trained with
-//! ([`Parser::load_with_encoder`], checked by fingerprint); [`Parser::check_domain`] refuses a
+//! ([`Parser::load_with`], checked by fingerprint); [`Parser::check_domain`] refuses a
 //! model trained for another domain.
 
 use std::path::Path;
@@ -121,11 +121,7 @@ impl Parser {
 
     /// Reads a model written by [`Parser::save`], with the sentence encoder it was trained
     /// with (needed when it uses sentence features; checked by fingerprint).
-    pub fn load_with_encoder(dir: &Path, encoder: Arc<dyn SentenceEncoder>) -> Result<Self, NluError> {
-        Self::load_with(dir, Some(encoder))
-    }
-
-    fn load_with(dir: &Path, encoder: Option<Arc<dyn SentenceEncoder>>) -> Result<Self, NluError> {
+    pub fn load_with(dir: &Path, encoder: Option<Arc<dyn SentenceEncoder>>) -> Result<Self, NluError> {
         let meta_path = dir.join(META_FILE);
         let text = std::fs::read(&meta_path).map_err(|e| invalid(&meta_path, format!("{e} (is {} an NLU model directory?)", dir.display())))?;
         let header: serde_json::Value = serde_json::from_slice(&text).map_err(|e| invalid(&meta_path, format!("not JSON: {e}")))?;

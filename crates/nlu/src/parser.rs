@@ -97,10 +97,11 @@ impl Parser {
         Self::assemble(domain.clone(), trained.scorer, trained.calibration)
     }
 
-    /// Trains with `encoder`'s sentence features offered beside the n-grams, at the weight the
-    /// held-out folds favour ([`crate::held_out`]; 0 when they do not help). Fails only if the
-    /// encoder fails on an example.
-    pub fn train_with_encoder(domain: &NluDomain, encoder: Arc<dyn SentenceEncoder>) -> Result<Self, NluError> {
+    /// Trains with `encoder`'s sentence features, when given, offered beside the n-grams at the
+    /// weight the held-out folds favour ([`crate::held_out`]; 0 when they do not help). Fails
+    /// only if the encoder fails on an example.
+    pub fn train_with(domain: &NluDomain, encoder: Option<Arc<dyn SentenceEncoder>>) -> Result<Self, NluError> {
+        let Some(encoder) = encoder else { return Ok(Self::train(domain)) };
         let (texts, labels) = Self::training_texts(domain);
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         let embeddings = encoder.encode(&refs).map_err(|message| NluError::Encoder { message })?;
@@ -228,8 +229,7 @@ impl Parser {
     /// The text's sentence features, when the scorer uses them; `None` if the encoder fails
     /// on it (the scorer then reads the n-grams alone).
     fn embedding(&self, masked: &str) -> Option<Vec<f32>> {
-        let encoder = self.encoder.as_ref().filter(|_| self.scorer.dense.is_some())?;
-        encoder.encode(&[masked]).ok()?.pop()
+        self.encoder.as_ref()?.encode(&[masked]).ok()?.pop()
     }
 
     /// The intent to act on: the best one, unless it is out of scope or below the threshold.

@@ -74,7 +74,7 @@ fn accuracy(parser: &Parser) -> f32 {
 #[test]
 fn helpful_features_are_weighed_in_and_saved_with_the_model() {
     let domain = parity_domain();
-    let parser = Parser::train_with_encoder(&domain, Arc::new(ParityEncoder("parity-v1"))).unwrap();
+    let parser = Parser::train_with(&domain, Some(Arc::new(ParityEncoder("parity-v1")))).unwrap();
     let choice = parser.encoder_choice().unwrap().clone();
     assert_eq!(choice.fingerprint, "parity-v1");
     assert!(choice.weight > 0.0, "{choice:?}");
@@ -88,9 +88,9 @@ fn helpful_features_are_weighed_in_and_saved_with_the_model() {
     parser.save(dir.path()).unwrap();
     let error = Parser::load(dir.path()).err().unwrap().to_string();
     assert!(error.contains("nlu.json") && error.contains("--gpt2") && error.contains("parity-v1"), "{error}");
-    let error = Parser::load_with_encoder(dir.path(), Arc::new(ParityEncoder("parity-v2"))).err().unwrap().to_string();
+    let error = Parser::load_with(dir.path(), Some(Arc::new(ParityEncoder("parity-v2")))).err().unwrap().to_string();
     assert!(error.contains("another GPT-2") && error.contains("parity-v2"), "{error}");
-    let loaded = Parser::load_with_encoder(dir.path(), Arc::new(ParityEncoder("parity-v1"))).unwrap();
+    let loaded = Parser::load_with(dir.path(), Some(Arc::new(ParityEncoder("parity-v1")))).unwrap();
     for seed in 2000..2020 {
         let text = parity_text(seed).0;
         assert_eq!(loaded.parse(&text), parser.parse(&text));
@@ -102,14 +102,14 @@ fn helpful_features_are_weighed_in_and_saved_with_the_model() {
     let mut json: serde_json::Value = serde_json::from_slice(&std::fs::read(&meta).unwrap()).unwrap();
     json["encoder"] = serde_json::Value::Null;
     std::fs::write(&meta, serde_json::to_vec(&json).unwrap()).unwrap();
-    let error = Parser::load_with_encoder(dir.path(), Arc::new(ParityEncoder("parity-v1"))).err().unwrap().to_string();
+    let error = Parser::load_with(dir.path(), Some(Arc::new(ParityEncoder("parity-v1")))).err().unwrap().to_string();
     assert!(error.contains("nlu.json") && error.contains("`encoder`"), "{error}");
 }
 
 #[test]
 fn useless_features_get_no_weight_and_the_model_loads_without_them() {
     let domain = parity_domain();
-    let parser = Parser::train_with_encoder(&domain, Arc::new(ConstantEncoder)).unwrap();
+    let parser = Parser::train_with(&domain, Some(Arc::new(ConstantEncoder))).unwrap();
     let choice = parser.encoder_choice().unwrap();
     assert_eq!(choice.weight, 0.0, "{choice:?}");
     assert_eq!(choice.trials.len(), 3);
@@ -132,7 +132,7 @@ fn a_failing_encoder_is_a_clear_error() {
             Err("token id 9999 is outside the vocabulary".into())
         }
     }
-    let error = Parser::train_with_encoder(&parity_domain(), Arc::new(Broken)).err().unwrap().to_string();
+    let error = Parser::train_with(&parity_domain(), Some(Arc::new(Broken))).err().unwrap().to_string();
     assert!(error.contains("sentence encoder") && error.contains("9999"), "{error}");
 }
 
@@ -145,7 +145,7 @@ fn the_bundled_gpt2_is_a_sentence_encoder() {
     assert!(vectors.iter().all(|v| v.len() == model.config.n_embd && v.iter().all(|x| x.is_finite())));
     assert_ne!(vectors[0], vectors[1]);
     let domain = nlu::NluDomain::load(&root.join("intents/nlu.ron")).unwrap();
-    let parser = Parser::train_with_encoder(&domain, Arc::new(model)).unwrap();
+    let parser = Parser::train_with(&domain, Some(Arc::new(model))).unwrap();
     let choice = parser.encoder_choice().unwrap();
     assert_eq!(choice.fingerprint, fingerprint);
     assert_eq!(parser.parse("where is my order").intent.name, "order_status");

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use nlu::Parser;
 use nlu::eval::{domain_from_examples, load_jsonl};
 
 use super::{Gpt2FeaturesArg, describe_encoder_choice, print_line};
@@ -28,7 +29,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let spinner = ProgressBar::new_spinner().with_message(format!("training on {} utterances", examples.len()));
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
     let started = Instant::now();
-    let parser = args.gpt2.train(&domain, encoder.as_ref())?;
+    let parser = Parser::train_with(&domain, encoder)?;
     let training = started.elapsed().as_secs_f64();
     spinner.finish_and_clear();
     if let Some(choice) = parser.encoder_choice() {

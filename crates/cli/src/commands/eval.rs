@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::bail;
 use indicatif::{ProgressBar, ProgressStyle};
 use nlu::eval::{Example, Report, domain_examples, domain_from_examples, domain_with_examples, evaluate, evaluate_slots, folds, load_jsonl};
-use nlu::NluDomain;
+use nlu::{NluDomain, Parser};
 
 use super::{Gpt2FeaturesArg, describe_encoder_choice, print_line};
 
@@ -78,7 +78,7 @@ fn run_nlu(args: NluArgs) -> anyhow::Result<()> {
             Some(domain) => domain_with_examples(domain, train),
             None => domain_from_examples(train, args.oos_threshold.unwrap_or(0.0)),
         };
-        let parser = args.gpt2.train(&domain, encoder.as_ref())?;
+        let parser = Parser::train_with(&domain, encoder.clone())?;
         if let Some(choice) = parser.encoder_choice() {
             bar.suspend(|| eprintln!("{}", describe_encoder_choice(choice)));
         }

@@ -54,14 +54,6 @@ impl Gpt2FeaturesArg {
         let Some(dir) = &self.gpt2 else { return Ok(None) };
         Ok(Some(std::sync::Arc::new(load_model(dir, self.backend)?)))
     }
-
-    /// Trains a recognizer on `domain`, with the encoder's features offered when there is one.
-    pub fn train(&self, domain: &nlu::NluDomain, encoder: Option<&std::sync::Arc<dyn nlu::SentenceEncoder>>) -> anyhow::Result<nlu::Parser> {
-        Ok(match encoder {
-            Some(encoder) => nlu::Parser::train_with_encoder(domain, encoder.clone())?,
-            None => nlu::Parser::train(domain),
-        })
-    }
 }
 
 /// What training made of a GPT-2's sentence features, for the user.

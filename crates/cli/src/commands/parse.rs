@@ -20,18 +20,15 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let encoder = args.gpt2.encoder()?;
-    let result = match (&args.model, encoder) {
-        (Some(dir), encoder) => {
-            let parser = match encoder {
-                Some(encoder) => nlu::Parser::load_with_encoder(dir, encoder)?,
-                None => nlu::Parser::load(dir)?,
-            };
+    let result = match &args.model {
+        Some(dir) => {
+            let parser = nlu::Parser::load_with(dir, encoder)?;
             if args.domain.domain.is_some() {
                 parser.check_domain(&args.domain.load()?.nlu, dir)?;
             }
             parser.parse(&args.text)
         }
-        (None, encoder) => args.gpt2.train(&args.domain.load()?.nlu, encoder.as_ref())?.parse(&args.text),
+        None => nlu::Parser::train_with(&args.domain.load()?.nlu, encoder)?.parse(&args.text),
     };
     if args.json {
         return print_line(&serde_json::to_string(&result)?);

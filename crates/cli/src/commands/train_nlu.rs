@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use nlu::calibration::Calibration;
 use nlu::eval::{Example, domain_from_examples, load_jsonl};
 use nlu::slots::{SlotSpan, SlotTagger};
-use nlu::NluDomain;
+use nlu::{NluDomain, Parser};
 
 use super::{Gpt2FeaturesArg, describe_encoder_choice, print_line, publish, staging_dir};
 
@@ -72,7 +72,7 @@ pub fn run(train: Train) -> anyhow::Result<()> {
     let annotated: Vec<(&str, &str, &[SlotSpan])> = labelled.iter().map(|e| (e.text.as_str(), e.intent.as_str(), e.slots.as_slice())).collect();
     let tagger = SlotTagger::train(&annotated);
     let slots = tagger.as_ref().map_or(String::new(), |_| " and a slot tagger".to_string());
-    let parser = args.gpt2.train(&domain, encoder.as_ref())?.with_slot_tagger(tagger);
+    let parser = Parser::train_with(&domain, encoder)?.with_slot_tagger(tagger);
     let seconds = started.elapsed().as_secs_f64();
     spinner.finish_and_clear();
     let staging = staging_dir(&args.out);
