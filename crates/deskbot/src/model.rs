@@ -2,7 +2,7 @@
 //! conversation (best-response search), optional rephrasing, and sentence features offered to
 //! the intent recognizer. A rewording is offered only if it is clean text the model itself
 //! finds at least as likely as the template's reply; the `templates` crate then also requires
-//! it to keep every slot value exactly.
+//! it to keep every slot value exactly, half the content words and the negations.
 
 use std::path::Path;
 use std::sync::Arc;

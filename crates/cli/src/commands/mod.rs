@@ -141,8 +141,9 @@ pub struct ModelArgs {
     /// Run without a language model (variations chosen by seed)
     #[arg(long)]
     pub no_model: bool,
-    /// Also let the model rephrase replies (used only when the rewording keeps every value and
-    /// the model finds it at least as likely as the template's text)
+    /// Also let the model rephrase replies (used only when the rewording keeps every value, half
+    /// the content words and the negations, and the model finds it at least as likely as the
+    /// template's text)
     #[arg(long, conflicts_with = "no_model")]
     pub rephrase: bool,
     /// Keep the intent recognizer on n-grams alone instead of offering it the model's sentence
