@@ -13,14 +13,15 @@ use templates::{Ranker, RenderOptions, Rephraser};
 use crate::actions::BuiltinActions;
 use crate::domain::{Domain, Error};
 use crate::model::ModelHooks;
+use crate::parser_cache;
 
 /// Earlier turns shown to the model when it ranks or rephrases a reply.
 const CONTEXT_TURNS: usize = 3;
 
 /// The recognizer for `nlu` (offered `encoder`'s sentence features when given), trained once
-/// per process per domain and encoder: training is deterministic and, with its held-out folds,
-/// takes about two seconds for the bundled domain (six with the bundled model's features to
-/// weigh) — paid once, not by every bot a replay or a test builds.
+/// per process per domain and encoder — and, through [`parser_cache`], once per build: training
+/// is deterministic and, with its held-out folds, takes about two seconds for the bundled domain
+/// (six with the bundled model's features to weigh).
 fn trained_parser(nlu: &nlu::NluDomain, encoder: Option<Arc<dyn SentenceEncoder>>) -> Result<Parser, Error> {
     static TRAINED: OnceLock<Mutex<HashMap<String, Parser>>> = OnceLock::new();
     let key = format!("{}/{}", nlu::model::fingerprint(nlu), encoder.as_ref().map_or(String::new(), |e| e.fingerprint()));
@@ -28,7 +29,10 @@ fn trained_parser(nlu: &nlu::NluDomain, encoder: Option<Arc<dyn SentenceEncoder>
     if let Some(parser) = trained.get(&key) {
         return Ok(parser.clone());
     }
-    let parser = Parser::train_with(nlu, encoder)?;
+    let parser = match (parser_cache::cache_dir(), parser_cache::build_id()) {
+        (Some(dir), Some(build)) => parser_cache::trained(nlu, encoder, &dir, &build)?,
+        _ => Parser::train_with(nlu, encoder)?,
+    };
     Ok(trained.entry(key).or_insert(parser).clone())
 }
 
@@ -95,9 +99,22 @@ pub struct Bot {
 
 impl Bot {
     pub fn new(domain: Domain) -> Result<Self, Error> {
-        let parser = trained_parser(&domain.nlu, None)?;
+        Self::build(domain, None)
+    }
+
+    /// A bot that ranks reply variations (and optionally rephrases replies) with a GPT-2 and,
+    /// unless `hooks.intent_features` is off, trains its recognizer with the model's sentence
+    /// features offered: they are used only where the domain's held-out examples say they help
+    /// ([`Parser::encoder_choice`] says what was decided).
+    pub fn with_model(domain: Domain, hooks: ModelHooks) -> Result<Self, Error> {
+        Self::build(domain, Some(hooks))
+    }
+
+    fn build(domain: Domain, model: Option<ModelHooks>) -> Result<Self, Error> {
+        let encoder = model.as_ref().filter(|hooks| hooks.intent_features).map(|hooks| hooks.model.clone() as Arc<dyn SentenceEncoder>);
+        let parser = trained_parser(&domain.nlu, encoder)?;
         let tracker = Tracker::new(domain.flows.clone());
-        Ok(Self { domain, parser, tracker, model: None, today: None, channel: None })
+        Ok(Self { domain, parser, tracker, model, today: None, channel: None })
     }
 
     /// Fixes "today" (relative dates, date rules, demo data) — for replays and tests.
@@ -105,22 +122,6 @@ impl Bot {
         self.parser = self.parser.with_today(today);
         self.today = Some(today);
         self
-    }
-
-    /// Ranks reply variations (and optionally rephrases replies) with a GPT-2 and, unless
-    /// `hooks.intent_features` is off, retrains the recognizer with the model's sentence
-    /// features offered: they are used only where the domain's held-out examples say they help
-    /// ([`Parser::encoder_choice`] says what was decided).
-    pub fn with_model(mut self, hooks: ModelHooks) -> Result<Self, Error> {
-        if hooks.intent_features {
-            let encoder: Arc<dyn SentenceEncoder> = hooks.model.clone();
-            self.parser = trained_parser(&self.domain.nlu, Some(encoder))?;
-            if let Some(today) = self.today {
-                self.parser = self.parser.with_today(today);
-            }
-        }
-        self.model = Some(hooks);
-        Ok(self)
     }
 
     /// Whether a language model ranks (or rephrases) replies.

@@ -17,12 +17,14 @@
 //!   features offered to the intent recognizer.
 //! - [`corpus`]: training text for the domain language model (`deskbot corpus`).
 //! - [`replay`]: scripted dialogues with expectations (conversation tests).
+//! - [`parser_cache`]: trained recognizers kept between runs, per domain, model and build.
 
 mod actions;
 pub mod corpus;
 mod domain;
 mod engine;
 mod model;
+pub mod parser_cache;
 pub mod replay;
 
 pub use actions::BuiltinActions;

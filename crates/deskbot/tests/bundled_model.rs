@@ -67,7 +67,7 @@ fn its_perplexity_on_unseen_dialogues_is_low() {
 fn the_bot_answers_with_the_model_in_the_loop() {
     let hooks = ModelHooks::load(&model_dir(), Backend::Cpu, false).unwrap();
     let fingerprint = hooks.model.fingerprint();
-    let bot = Bot::new(Domain::bundled().unwrap()).unwrap().with_model(hooks).unwrap();
+    let bot = Bot::with_model(Domain::bundled().unwrap(), hooks).unwrap();
     // The recognizer was offered the model's sentence features and weighed them on held-out
     // examples (the bundled domain's reject them: see the README).
     let choice = bot.parser().encoder_choice().expect("features offered");

@@ -1,6 +1,6 @@
 //! `deskbot chat`: the bot in a terminal.
 
-use deskbot::{Bot, Conversation, TurnResult};
+use deskbot::{Conversation, TurnResult};
 use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
 
@@ -26,7 +26,7 @@ pub struct Args {
 const HELP: &str = "Commands: /state (dialogue state as JSON), /explain (last turn), /reset, /quit";
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let mut bot = args.model.attach(Bot::new(args.domain.load()?)?)?;
+    let mut bot = args.model.bot(args.domain.load()?)?;
     bot.channel = args.channel.clone();
     let mut conversation = Conversation::new("terminal").with_seed(args.seed);
     let mut last: Option<TurnResult> = None;

@@ -155,8 +155,8 @@ pub struct ModelArgs {
 }
 
 impl ModelArgs {
-    /// Gives `bot` the chosen (or bundled) model, saying on stderr which one it got.
-    pub fn attach(&self, bot: deskbot::Bot) -> anyhow::Result<deskbot::Bot> {
+    /// A bot over `domain` with the chosen (or bundled) model, saying on stderr which one it got.
+    pub fn bot(&self, domain: deskbot::Domain) -> anyhow::Result<deskbot::Bot> {
         let model = if self.no_model { None } else { self.model.clone().or_else(bundled_model) };
         match &model {
             Some(dir) => {
@@ -171,7 +171,7 @@ impl ModelArgs {
                 if hooks.intent_features {
                     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
                 }
-                let bot = bot.with_model(hooks);
+                let bot = deskbot::Bot::with_model(domain, hooks);
                 spinner.finish_and_clear();
                 let bot = bot?;
                 if let Some(choice) = bot.parser().encoder_choice() {
@@ -183,7 +183,7 @@ impl ModelArgs {
                 if !self.no_model {
                     eprintln!("(no language model found: replies chosen by seed; see README to train models/deskbot-mini)");
                 }
-                Ok(bot)
+                Ok(deskbot::Bot::new(domain)?)
             }
         }
     }

@@ -5,7 +5,6 @@ use std::io::Write;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use deskbot::Bot;
 use server::{ActionWebhooks, LockSettings, ServeConfig, Store};
 
 use super::{DomainArgs, ModelArgs};
@@ -62,7 +61,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         };
         routes.insert(name.to_string(), url.to_string());
     }
-    let bot = args.model.attach(Bot::new(args.domain.load()?)?)?;
+    let bot = args.model.bot(args.domain.load()?)?;
     let known = bot.domain.flows.action_names();
     if let Some(unknown) = routes.keys().find(|name| !known.contains(name)) {
         bail!("--action {unknown}=…: the domain's flows call no action `{unknown}` (they call: {})", known.join(", "));
