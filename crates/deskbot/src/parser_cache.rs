@@ -52,11 +52,16 @@ pub(crate) fn trained(domain: &NluDomain, encoder: Option<Arc<dyn SentenceEncode
     Ok(parser)
 }
 
-/// Saves `parser` as `entry` (written aside, then renamed into place) and removes the entries
-/// of other builds that share its `prefix`; best effort.
+/// Saves `parser` as `entry` (written aside, then renamed into place over an entry that could
+/// not be read) and removes the entries of other builds that share its `prefix`; best effort.
 fn store(parser: &Parser, dir: &Path, prefix: &str, entry: &Path) {
     let staging = entry.with_extension(format!("partial-{}", std::process::id()));
-    if std::fs::create_dir_all(dir).is_err() || parser.save(&staging).is_err() || std::fs::rename(&staging, entry).is_err() {
+    if std::fs::create_dir_all(dir).is_err() || parser.save(&staging).is_err() {
+        let _ = std::fs::remove_dir_all(&staging);
+        return;
+    }
+    let _ = std::fs::remove_dir_all(entry);
+    if std::fs::rename(&staging, entry).is_err() {
         let _ = std::fs::remove_dir_all(&staging);
         return;
     }
@@ -106,6 +111,17 @@ mod tests {
         assert_eq!(rebuilt.calibration(), first.calibration());
         let names = entries(dir.path());
         assert!(names.len() == 1 && names[0].ends_with("-ngrams-b2"), "{names:?}");
+    }
+
+    #[test]
+    fn a_damaged_entry_is_trained_again_and_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = trained(&domain(), None, dir.path(), "b1").unwrap();
+        let entry = dir.path().join(&entries(dir.path())[0]);
+        let weights = entry.join("weights.safetensors");
+        std::fs::write(&weights, &std::fs::read(&weights).unwrap()[..100]).unwrap();
+        assert_eq!(trained(&domain(), None, dir.path(), "b1").unwrap().calibration(), first.calibration());
+        assert!(nlu::Parser::load(&entry).is_ok(), "the damaged entry was replaced");
     }
 
     #[test]
