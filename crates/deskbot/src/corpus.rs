@@ -8,15 +8,19 @@
 //!   context); every template variation filled with slot values seen in those replays;
 //! - public corpora: Schema-Guided Dialogue files (JSON lists of dialogues with `turns`),
 //!   JSON lines with a `text` field (BANKING77, CLINC150, SNIPS), or plain text with documents
-//!   separated by blank lines.
+//!   separated by blank lines;
+//! - paraphrase pairs, in the form the bot asks for a rewording (`Bot: …` then
+//!   `Bot (rephrased): …`): two variations of one template filled with the same values, and two
+//!   Schema-Guided Dialogue system turns doing the same dialogue acts on the same slots, the
+//!   second with the first's values put in (so the pairs teach keeping values).
 //!
 //! Whitespace inside a turn is collapsed to single spaces; identical documents are kept once.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use templates::{Piece, format_value};
+use templates::{Piece, Template, format_value};
 
 use crate::domain::Error;
 use crate::engine::{Bot, Conversation};
@@ -24,6 +28,8 @@ use crate::replay;
 
 /// Replays of each script, with different reply seeds.
 const REPLAY_SEEDS: u64 = 8;
+/// Value choices with which each pair of template variations is filled.
+const TEMPLATE_PAIR_FILLS: usize = 3;
 /// Scripted turns longer than this (stress tests of 100 KB inputs) are not language to learn.
 const MAX_TURN_CHARS: usize = 500;
 
@@ -60,6 +66,8 @@ impl Corpus {
         }
         let filled = fill_templates(bot, &slot_values);
         self.add_all("domain: template variations", filled);
+        let pairs = template_paraphrases(bot, &slot_values);
+        self.add_all("domain: paraphrase pairs of template variations", pairs);
         Ok(())
     }
 
@@ -79,11 +87,14 @@ impl Corpus {
             vec![path.to_path_buf()]
         };
         let mut documents = Vec::new();
+        let mut system_turns = Vec::new();
         for file in &files {
             match file.extension().and_then(|e| e.to_str()) {
                 Some("json") => {
                     let text = std::fs::read_to_string(file).map_err(|e| io_error(file, e))?;
-                    documents.extend(sgd_dialogues(file, &text)?);
+                    let (dialogues, turns) = sgd_dialogues(file, &text)?;
+                    documents.extend(dialogues);
+                    system_turns.extend(turns);
                 }
                 // JSON lines are utterances; plain text is already in documents.
                 Some("jsonl") => documents.extend(gpt2::data::read_documents(file)?.iter().map(|t| user_line(t))),
@@ -94,6 +105,9 @@ impl Corpus {
             return Err(script_error(path, "no documents found".into()));
         }
         self.add_all(&path.display().to_string(), documents);
+        if !system_turns.is_empty() {
+            self.add_all(&format!("{}: paraphrase pairs of system turns", path.display()), sgd_paraphrases(system_turns));
+        }
         Ok(())
     }
 
@@ -146,7 +160,7 @@ fn replay_scripts(bot: &mut Bot, dir: &Path, slot_values: &mut BTreeMap<String, 
     let mut documents = Vec::new();
     for path in &paths {
         let script = replay::load(path)?;
-        let turns: Vec<String> = script.turns.iter().map(|t| t.user.repeat(t.user_repeat.unwrap_or(1))).collect();
+        let turns: Vec<String> = script.turns.iter().map(replay::ScriptTurn::user_text).collect();
         if turns.iter().any(|t| t.chars().count() > MAX_TURN_CHARS) {
             continue;
         }
@@ -181,19 +195,7 @@ fn fill_templates(bot: &Bot, slot_values: &BTreeMap<String, Vec<Value>>) -> Vec<
     let mut documents = Vec::new();
     for response in templates.names() {
         for (index, variation) in templates.variations(response).iter().enumerate() {
-            let filled: Option<String> = variation
-                .template
-                .pieces
-                .iter()
-                .map(|piece| match piece {
-                    Piece::Literal(text) => Some(text.clone()),
-                    Piece::Slot { name, format } => {
-                        let values = slot_values.get(name).filter(|v| !v.is_empty())?;
-                        Some(format_value(&values[index % values.len()], *format))
-                    }
-                })
-                .collect();
-            if let Some(text) = filled {
+            if let Some(text) = fill(&variation.template, slot_values, index) {
                 documents.push(bot_line(&text));
             }
         }
@@ -201,25 +203,166 @@ fn fill_templates(bot: &Bot, slot_values: &BTreeMap<String, Vec<Value>>) -> Vec<
     documents
 }
 
-/// Schema-Guided Dialogue: a JSON list of `{"turns": [{"speaker", "utterance"}]}`.
-fn sgd_dialogues(path: &Path, text: &str) -> Result<Vec<String>, Error> {
-    let value: Value = serde_json::from_str(text).map_err(|e| script_error(path, format!("line {}: not JSON ({e})", e.line())))?;
-    let dialogues = value.as_array().ok_or_else(|| script_error(path, "expected a JSON list of dialogues (Schema-Guided Dialogue format)".into()))?;
-    dialogues
+/// Every ordered pair of different variations of one response that need the same slots and
+/// serve the same channel, filled with the same values (a few value choices each).
+fn template_paraphrases(bot: &Bot, slot_values: &BTreeMap<String, Vec<Value>>) -> Vec<String> {
+    let templates = &bot.domain.templates;
+    let mut documents = Vec::new();
+    for response in templates.names() {
+        let variations = templates.variations(response);
+        for choice in 0..TEMPLATE_PAIR_FILLS {
+            for a in variations {
+                for b in variations {
+                    let slots = |v: &templates::Variation| v.template.slot_names().map(str::to_string).collect::<BTreeSet<_>>();
+                    if a.text == b.text || a.channel != b.channel || slots(a) != slots(b) {
+                        continue;
+                    }
+                    if let (Some(first), Some(second)) = (fill(&a.template, slot_values, choice), fill(&b.template, slot_values, choice)) {
+                        documents.push(paraphrase_document(None, &first, &second));
+                    }
+                }
+            }
+        }
+    }
+    documents
+}
+
+/// `template` with each placeholder filled by the `choice`-th value seen for its slot (cycling).
+fn fill(template: &Template, slot_values: &BTreeMap<String, Vec<Value>>, choice: usize) -> Option<String> {
+    template
+        .pieces
         .iter()
-        .enumerate()
-        .map(|(i, dialogue)| {
-            let turns = dialogue["turns"].as_array().ok_or_else(|| script_error(path, format!("dialogue {i}: no \"turns\" list")))?;
-            let lines: Option<Vec<String>> = turns
-                .iter()
-                .map(|turn| {
-                    let utterance = turn["utterance"].as_str()?;
-                    Some(if turn["speaker"] == "SYSTEM" { bot_line(utterance) } else { user_line(utterance) })
-                })
-                .collect();
-            lines.map(|l| l.join("\n")).ok_or_else(|| script_error(path, format!("dialogue {i}: a turn without \"speaker\"/\"utterance\"")))
+        .map(|piece| match piece {
+            Piece::Literal(text) => Some(text.clone()),
+            Piece::Slot { name, format } => {
+                let values = slot_values.get(name).filter(|v| !v.is_empty())?;
+                Some(format_value(&values[choice % values.len()], *format))
+            }
         })
         .collect()
+}
+
+/// A rewording as the bot asks for one: the reply, then `Bot (rephrased):` and the rewording.
+fn paraphrase_document(user: Option<&str>, reply: &str, rewording: &str) -> String {
+    let user = user.map(|u| format!("{}\n", user_line(u))).unwrap_or_default();
+    format!("{user}{}\nBot (rephrased): {}", bot_line(reply), one_line(rewording))
+}
+
+/// A Schema-Guided Dialogue system turn whose every act value occurs exactly once in its text.
+struct SystemTurn {
+    /// The service and the turn's (act, slot, number of values), sorted: turns with the same
+    /// key say the same thing about different values.
+    key: String,
+    previous_user: Option<String>,
+    utterance: String,
+    /// Byte spans of the values in `utterance`, in the key's act order, with the value text.
+    values: Vec<(usize, usize, String)>,
+}
+
+impl SystemTurn {
+    /// The utterance with `other`'s values put in place of its own.
+    fn with_values_of(&self, other: &SystemTurn) -> String {
+        let mut spans: Vec<(usize, usize, &str)> = self.values.iter().zip(&other.values).map(|(own, theirs)| (own.0, own.1, theirs.2.as_str())).collect();
+        spans.sort();
+        let mut text = String::new();
+        let mut at = 0;
+        for (start, end, value) in spans {
+            text.push_str(&self.utterance[at..start]);
+            text.push_str(value);
+            at = end;
+        }
+        text.push_str(&self.utterance[at..]);
+        text
+    }
+}
+
+/// The system turns of one SGD dialogue that can be paired (values found once, not overlapping).
+fn sgd_system_turns(turns: &[Value]) -> Vec<SystemTurn> {
+    let mut found = Vec::new();
+    let mut previous_user = None;
+    for turn in turns {
+        let Some(utterance) = turn["utterance"].as_str() else { continue };
+        if turn["speaker"] != "SYSTEM" {
+            previous_user = Some(utterance.to_string());
+            continue;
+        }
+        let Some(frame) = turn["frames"].as_array().and_then(|f| f.first()) else { continue };
+        let Some(actions) = frame["actions"].as_array() else { continue };
+        // Acts sorted by (act, slot), values in that order: two turns with the same key line
+        // up value by value.
+        let mut acts: Vec<(String, Vec<&str>)> = actions
+            .iter()
+            .map(|action| {
+                let values: Vec<&str> = action["values"].as_array().map(|v| v.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+                (format!("{}({}×{})", action["act"].as_str().unwrap_or(""), action["slot"].as_str().unwrap_or(""), values.len()), values)
+            })
+            .collect();
+        acts.sort();
+        let mut values = Vec::new();
+        let mut clean = true;
+        for value in acts.iter().flat_map(|(_, values)| values) {
+            match utterance.match_indices(value).collect::<Vec<_>>().as_slice() {
+                [(start, _)] if !value.is_empty() => values.push((*start, start + value.len(), value.to_string())),
+                _ => clean = false,
+            }
+        }
+        let mut spans: Vec<(usize, usize)> = values.iter().map(|v| (v.0, v.1)).collect();
+        spans.sort();
+        if !clean || spans.windows(2).any(|w| w[0].1 > w[1].0) {
+            continue;
+        }
+        let key: Vec<&str> = acts.iter().map(|(key, _)| key.as_str()).collect();
+        found.push(SystemTurn {
+            key: format!("{} {}", frame["service"].as_str().unwrap_or(""), key.join(" ")),
+            previous_user: previous_user.clone(),
+            utterance: utterance.to_string(),
+            values,
+        });
+    }
+    found
+}
+
+/// Each turn paired with another of its key (chosen by a fixed hash, so corpora are
+/// reproducible), the second reworded with the first's values.
+fn sgd_paraphrases(turns: Vec<SystemTurn>) -> Vec<String> {
+    let mut groups: BTreeMap<String, Vec<SystemTurn>> = BTreeMap::new();
+    for turn in turns {
+        groups.entry(turn.key.clone()).or_default().push(turn);
+    }
+    let mut documents = Vec::new();
+    for group in groups.values().filter(|g| g.len() > 1) {
+        for (i, turn) in group.iter().enumerate() {
+            let step = 1 + (i.wrapping_mul(2_654_435_761) >> 7) % (group.len() - 1);
+            let other = &group[(i + step) % group.len()];
+            if other.utterance != turn.utterance {
+                documents.push(paraphrase_document(turn.previous_user.as_deref(), &turn.utterance, &other.with_values_of(turn)));
+            }
+        }
+    }
+    documents
+}
+
+/// Schema-Guided Dialogue: a JSON list of `{"turns": [{"speaker", "utterance", "frames"}]}`;
+/// the dialogues as documents, and the system turns that can be paired as paraphrases.
+fn sgd_dialogues(path: &Path, text: &str) -> Result<(Vec<String>, Vec<SystemTurn>), Error> {
+    let value: Value = serde_json::from_str(text).map_err(|e| script_error(path, format!("line {}: not JSON ({e})", e.line())))?;
+    let dialogues = value.as_array().ok_or_else(|| script_error(path, "expected a JSON list of dialogues (Schema-Guided Dialogue format)".into()))?;
+    let mut documents = Vec::new();
+    let mut system_turns = Vec::new();
+    for (i, dialogue) in dialogues.iter().enumerate() {
+        let turns = dialogue["turns"].as_array().ok_or_else(|| script_error(path, format!("dialogue {i}: no \"turns\" list")))?;
+        let lines: Option<Vec<String>> = turns
+            .iter()
+            .map(|turn| {
+                let utterance = turn["utterance"].as_str()?;
+                Some(if turn["speaker"] == "SYSTEM" { bot_line(utterance) } else { user_line(utterance) })
+            })
+            .collect();
+        let lines = lines.ok_or_else(|| script_error(path, format!("dialogue {i}: a turn without \"speaker\"/\"utterance\"")))?;
+        documents.push(lines.join("\n"));
+        system_turns.extend(sgd_system_turns(turns));
+    }
+    Ok((documents, system_turns))
 }
 
 fn io_error(path: &Path, e: std::io::Error) -> Error {
@@ -250,6 +393,40 @@ mod tests {
         assert!(corpus.sources.iter().all(|s| s.documents > 0), "{:?}", corpus.sources);
         let unique: HashSet<&String> = docs.iter().collect();
         assert_eq!(unique.len(), docs.len());
+        // Two variations of one response, filled with the same values, as a rewording.
+        let pair = docs
+            .iter()
+            .find(|d| d.starts_with("Bot: To confirm: refund $") && d.contains("\nBot (rephrased): Refund $"))
+            .expect("a paraphrase pair of the refund confirmation");
+        let (first, second) = pair.split_once("\nBot (rephrased): ").unwrap();
+        let amount = |text: &str| text.split(' ').find(|w| w.starts_with('$')).unwrap().to_string();
+        assert_eq!(amount(first), amount(second), "{pair}");
+    }
+
+    #[test]
+    fn sgd_system_turns_doing_the_same_acts_become_paraphrases_with_the_values_kept() {
+        let turn = |utterance: &str, actions: &str| format!(r#"{{"speaker": "SYSTEM", "utterance": "{utterance}", "frames": [{{"service": "Banks_1", "actions": [{actions}]}}]}}"#);
+        let inform = |slot: &str, value: &str| format!(r#"{{"act": "INFORM", "slot": "{slot}", "values": ["{value}"]}}"#);
+        let dialogues = format!(
+            r#"[{{"turns": [{{"speaker": "USER", "utterance": "my balance?"}}, {}]}}, {{"turns": [{{"speaker": "USER", "utterance": "how much is in savings"}}, {}, {}]}}]"#,
+            turn("Your checking account has $12.", &[inform("account_type", "checking"), inform("balance", "$12")].join(", ")),
+            turn("There is $3,000 in your savings account.", &[inform("balance", "$3,000"), inform("account_type", "savings")].join(", ")),
+            turn("It says $5 and $5.", &inform("balance", "$5")),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("dialogues_001.json"), dialogues).unwrap();
+        let mut corpus = Corpus::default();
+        corpus.add_file(dir.path()).unwrap();
+        let pairs: Vec<&String> = corpus.documents().iter().filter(|d| d.contains("Bot (rephrased)")).collect();
+        // Acts are matched whatever their order; a value found twice ("$5") cannot be swapped.
+        assert_eq!(
+            pairs,
+            [
+                "User: my balance?\nBot: Your checking account has $12.\nBot (rephrased): There is $12 in your checking account.",
+                "User: how much is in savings\nBot: There is $3,000 in your savings account.\nBot (rephrased): Your savings account has $3,000."
+            ]
+        );
+        assert!(corpus.sources.iter().any(|s| s.source.ends_with("paraphrase pairs of system turns") && s.documents == 2), "{:?}", corpus.sources);
     }
 
     #[test]
