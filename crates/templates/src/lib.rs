@@ -19,16 +19,20 @@
 //!   placeholder has a value, channel matches) by seed, or by a [`Ranker`] (deskbot passes one
 //!   backed by GPT-2), then fills the placeholders. Slot values are data: text a user typed is
 //!   inserted as it is and never read as template syntax.
-//! - A [`Rephraser`] may reword the result; its text is used only if it keeps every inserted
-//!   value exactly ([`keeps_values`]), half of the reply's content words ([`keeps_content`])
-//!   and its negations ([`keeps_negation`]).
+//! - A [`Rephraser`] may reword the result, unless the variation says `rephrase: false`; its
+//!   text is used only if [`check_rewording`] passes: it keeps every inserted value exactly, half
+//!   of the reply's content words and its negations, and brings in no word of its own (each
+//!   word is a function word or found in the reply, another variation that applies, or the
+//!   conversation). [`Rendered::refused`] tells what was refused and why.
 //!
 //! This crate knows nothing of burn: ranking and rephrasing come in through the two traits.
 
 mod format;
+mod guard;
 mod set;
 mod text;
 
 pub use format::{Format, format_value};
-pub use set::{Condition, Ranker, RenderOptions, Rendered, Rephraser, Slots, TemplateError, TemplateSet, Variation, keeps_content, keeps_negation, keeps_values};
+pub use guard::{Rejection, check_rewording, keeps_content, keeps_negation, new_word};
+pub use set::{Condition, Ranker, RenderOptions, Rendered, Rephraser, Slots, TemplateError, TemplateSet, Variation};
 pub use text::{Piece, Template};

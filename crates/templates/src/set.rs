@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::format::format_value;
+use crate::guard::{Rejection, check_rewording};
 use crate::text::{Piece, Template};
 
 /// Slot values by name, as the dialogue state holds them (normalized values).
@@ -58,6 +59,9 @@ pub struct Variation {
     pub template: Template,
     pub when: Vec<Condition>,
     pub channel: Option<String>,
+    /// Whether a model may reword it (`rephrase: false` keeps wording that must stay as
+    /// written, such as policy text).
+    pub rephrase: bool,
 }
 
 #[derive(Deserialize)]
@@ -74,6 +78,12 @@ struct VariationDef {
     when: Vec<Condition>,
     #[serde(default)]
     channel: Option<String>,
+    #[serde(default = "yes")]
+    rephrase: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Errors name the file (with line and column) or the response and variation.
@@ -111,8 +121,10 @@ pub struct Rendered {
     pub response: String,
     /// Index of the variation used, in file order.
     pub variation: usize,
-    /// Whether a rephraser's text was used (it kept every value).
+    /// Whether a rephraser's text was used (it passed [`check_rewording`]).
     pub rephrased: bool,
+    /// A rewording the guard refused, and why.
+    pub refused: Option<(String, Rejection)>,
 }
 
 /// Named responses, each with its variations.
@@ -162,7 +174,7 @@ impl TemplateSet {
                         index,
                         message,
                     })?;
-                    Ok(Variation { text: def.text, template, when: def.when, channel: def.channel })
+                    Ok(Variation { text: def.text, template, when: def.when, channel: def.channel, rephrase: def.rephrase })
                 })
                 .collect::<Result<Vec<_>, TemplateError>>()?;
             self.responses.insert(response, (path.into(), variations));
@@ -202,10 +214,11 @@ impl TemplateSet {
 
     /// Renders `response`: among the variations that apply (conditions hold, every placeholder
     /// has a value, and the channel matches — channel-specific ones first, then conditional
-    /// ones before unconditional ones), the `ranker`'s best
-    /// given `context`, else the one `seed` picks. A `rephraser`'s rewording replaces the text
-    /// only if it keeps every inserted value exactly, half of the content words, and its
-    /// negations.
+    /// ones before unconditional ones), the `ranker`'s best given `context`, else the one `seed`
+    /// picks. A `rephraser`'s rewording replaces the text only if the variation allows it and
+    /// [`check_rewording`] passes: every inserted value kept exactly, half of the content words,
+    /// the negations, and no word that neither the reply, the other variations that apply nor
+    /// the conversation has.
     pub fn render(&self, response: &str, slots: &Slots, options: &RenderOptions) -> Result<Rendered, TemplateError> {
         let RenderOptions { channel, seed, context, ranker, rephraser } = *options;
         let (_, variations) = self.responses.get(response).ok_or_else(|| TemplateError::Unknown(response.into()))?;
@@ -235,13 +248,19 @@ impl TemplateSet {
             _ => (mix(seed) % eligible.len() as u64) as usize,
         };
         let (text, values) = texts[chosen].clone();
-        let reworded = rephraser.and_then(|r| r.rephrase(context, &text, seed)).filter(|r| keeps_values(r, &values) && keeps_content(r, &text) && keeps_negation(r, &text));
-        Ok(Rendered {
-            rephrased: reworded.is_some(),
-            text: reworded.unwrap_or(text),
-            response: response.into(),
-            variation: eligible[chosen],
-        })
+        let mut rendered = Rendered { text, response: response.into(), variation: eligible[chosen], rephrased: false, refused: None };
+        let rewording = rephraser.filter(|_| variations[eligible[chosen]].rephrase).and_then(|r| r.rephrase(context, &rendered.text, seed));
+        if let Some(rewording) = rewording.filter(|r| r.split_whitespace().ne(rendered.text.split_whitespace())) {
+            let known: Vec<&str> = texts.iter().map(|t| t.0.as_str()).chain([context]).collect();
+            match check_rewording(&rewording, &rendered.text, &values, &known.join("\n")) {
+                Ok(()) => {
+                    rendered.text = rewording;
+                    rendered.rephrased = true;
+                }
+                Err(why) => rendered.refused = Some((rewording, why)),
+            }
+        }
+        Ok(rendered)
     }
 }
 
@@ -261,46 +280,6 @@ fn fill(template: &Template, slots: &Slots) -> (String, Vec<String>) {
         }
     }
     (text, values)
-}
-
-/// Whether `text` contains every value exactly (the rephrasing guard).
-pub fn keeps_values(text: &str, values: &[String]) -> bool {
-    values.iter().all(|v| text.contains(v.as_str()))
-}
-
-/// Whether `text` keeps at least half of `original`'s content words: the guard against a fluent
-/// rewording that says something else ("You want a refund from your refund." for a greeting).
-/// Words of four letters or more count, compared by their first five letters (so "refunds"
-/// keeps "refund"); in Chinese every character counts. A reply without content words passes.
-pub fn keeps_content(text: &str, original: &str) -> bool {
-    let wanted = content_words(original);
-    let found = content_words(text);
-    2 * wanted.intersection(&found).count() >= wanted.len()
-}
-
-fn content_words(text: &str) -> BTreeSet<String> {
-    let mut words = BTreeSet::new();
-    for word in text.to_lowercase().split(|c: char| !c.is_alphanumeric()) {
-        let (cjk, latin): (String, String) = word.chars().partition(|c| matches!(*c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF));
-        words.extend(cjk.chars().map(String::from));
-        if latin.chars().count() >= 4 {
-            words.insert(latin.chars().take(5).collect());
-        }
-    }
-    words
-}
-
-/// Whether `text` negates as often as `original` ("not", "never", "n't", 不, 没, …): content
-/// words survive "Your refund is not on its way", the meaning does not.
-pub fn keeps_negation(text: &str, original: &str) -> bool {
-    negations(text) == negations(original)
-}
-
-fn negations(text: &str) -> usize {
-    const WORDS: [&str; 7] = ["not", "no", "never", "none", "nothing", "cannot", "without"];
-    let lower = text.to_lowercase().replace('\u{2019}', "'");
-    let words = lower.split(|c: char| !c.is_alphanumeric() && c != '\'').filter(|w| WORDS.contains(w) || w.ends_with("n't")).count();
-    words + lower.chars().filter(|c| matches!(c, '不' | '没' | '别' | '未' | '无')).count()
 }
 
 /// A well-spread hash of the seed (splitmix64), so consecutive seeds pick different variations.

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use serde_json::json;
-use templates::{Ranker, RenderOptions, Rephraser, Slots, TemplateError, TemplateSet};
+use templates::{Ranker, Rejection, RenderOptions, Rephraser, Slots, TemplateError, TemplateSet};
 
 const FILE: &str = r#"
 Templates(responses: {
@@ -89,15 +89,61 @@ fn ranking_and_guarded_rephrasing() {
     let s = slots(json!({"order_id": "A-1", "amount": {"amount": 4000, "currency": "USD"}}));
     let ranked = set.render("confirm_refund", &s, &RenderOptions { context: "user: refund", ranker: Some(&PreferLonger), ..RenderOptions::default() }).unwrap();
     assert_eq!(ranked.variation, 1);
-    let kept = Fixed("Okay — refunding $4,000.00 on order A-1, correct?");
+    // "shall" comes from the other variation that applies; "okay" is a function word.
+    let kept = Fixed("Okay, shall I refund $4,000.00 for order A-1?");
     let r = set.render("confirm_refund", &s, &RenderOptions { rephraser: Some(&kept), ..RenderOptions::default() }).unwrap();
-    assert!(r.rephrased && r.text.starts_with("Okay"));
-    let dropped_value = Fixed("Okay — refunding $4,000 on order A-1, correct?");
+    assert!(r.rephrased && r.text.starts_with("Okay") && r.refused.is_none(), "{r:?}");
+    let dropped_value = Fixed("Okay, shall I refund $4,000 for order A-1?");
     let r = set.render("confirm_refund", &s, &RenderOptions { rephraser: Some(&dropped_value), ..RenderOptions::default() }).unwrap();
     assert!(!r.rephrased && r.text.contains("$4,000.00"), "a rewording that changes a value is refused: {}", r.text);
+    assert_eq!(r.refused, Some((dropped_value.0.to_string(), Rejection::Value("$4,000.00".into()))));
     let other_meaning = Fixed("Cancel everything about $4,000.00 and A-1 now.");
     let r = set.render("confirm_refund", &s, &RenderOptions { rephraser: Some(&other_meaning), ..RenderOptions::default() }).unwrap();
-    assert!(!r.rephrased, "a rewording that keeps the values but not the words is refused: {}", r.text);
+    assert!(!r.rephrased && r.refused.is_some(), "a rewording that keeps the values but not the words is refused: {}", r.text);
+    let same = Fixed("You  said: broken");
+    let r = set.render("echo", &slots(json!({"reason": "broken"})), &RenderOptions { rephraser: Some(&same), ..RenderOptions::default() }).unwrap();
+    assert!(!r.rephrased && r.refused.is_none(), "the template's own words are no rewording: {r:?}");
+}
+
+#[test]
+fn a_rewording_brings_in_no_word_of_its_own() {
+    let set = set();
+    let s = slots(json!({"order_id": "A-1", "amount": {"amount": 4000, "currency": "USD"}}));
+    // What the bundled model offered for "Why would you like a refund?": fluent, another question.
+    assert_eq!(
+        templates::check_rewording("How much would you like to make a refund?", "Why would you like a refund?", &[], ""),
+        Err(Rejection::NewWord("how".into()))
+    );
+    // A new number is a new fact.
+    let promise = Fixed("Shall I refund $4,000.00 for order A-1 within 24 hours?");
+    let r = set.render("confirm_refund", &s, &RenderOptions { rephraser: Some(&promise), ..RenderOptions::default() }).unwrap();
+    assert_eq!(r.refused.map(|r| r.1), Some(Rejection::NewWord("withi".into())));
+    // Words the user said are known.
+    let echo = Fixed("Shall I refund $4,000.00 for the broken order A-1?");
+    let r = set.render("confirm_refund", &s, &RenderOptions { context: "User: order A-1 arrived broken\nBot:", rephraser: Some(&echo), ..RenderOptions::default() }).unwrap();
+    assert!(r.rephrased, "{r:?}");
+    let r = set.render("confirm_refund", &s, &RenderOptions { rephraser: Some(&echo), ..RenderOptions::default() }).unwrap();
+    assert_eq!(r.refused.map(|r| r.1), Some(Rejection::NewWord("broke".into())));
+    // Words of a variation whose conditions do not hold are not known: a 5/5 rating must not
+    // be answered with the low rating's promise.
+    let promise = Fixed("Thanks for rating us 5/5! A manager will call you.");
+    let r = set.render("feedback_thanks", &slots(json!({"rating": 5})), &RenderOptions { rephraser: Some(&promise), ..RenderOptions::default() }).unwrap();
+    assert_eq!((r.text.as_str(), r.refused.map(|r| r.1)), ("Thanks for rating us 5/5!", Some(Rejection::NewWord("manag".into()))));
+}
+
+#[test]
+fn a_variation_can_forbid_rewording() {
+    struct MustNotBeAsked;
+    impl Rephraser for MustNotBeAsked {
+        fn rephrase(&self, _context: &str, reply: &str, _seed: u64) -> Option<String> {
+            panic!("asked to reword {reply:?}")
+        }
+    }
+    let mut set = TemplateSet::default();
+    set.add_source(Path::new("policy.ron"), r#"Templates(responses: {"returns": [(text: "Returns within 30 days.", rephrase: false)]})"#).unwrap();
+    let r = set.render("returns", &Slots::new(), &RenderOptions { rephraser: Some(&MustNotBeAsked), ..RenderOptions::default() }).unwrap();
+    assert_eq!((r.text.as_str(), r.rephrased), ("Returns within 30 days.", false));
+    assert!(!set.variations("returns")[0].rephrase);
 }
 
 #[test]

@@ -1,0 +1,129 @@
+//! The rephrasing guard: when a model's rewording of a reply may replace it.
+//!
+//! A business reply is a commitment ("Your refund RF-3330 of $20.00 is on its way"), so a
+//! rewording must say the same thing in other words, and checks that are cheap and certain
+//! stand in for "the same thing": it keeps every inserted value exactly, half of the reply's
+//! content words and its negations, and it brings in no word of its own — each of its words is
+//! a common function word or appears in the reply, in another variation of the response that
+//! applies, or in the conversation so far. A small model's fluent mistakes ("How much would you
+//! like to make a refund?" for "Why would you like a refund?") fail the last check.
+
+use std::collections::BTreeSet;
+
+/// Why a rewording was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rejection {
+    /// An inserted value (amount, order number, date) is missing or changed.
+    Value(String),
+    /// Fewer than half of the reply's content words are left.
+    Content,
+    /// It negates more or less often than the reply.
+    Negation,
+    /// It brings in a word nothing known has.
+    NewWord(String),
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rejection::Value(value) => write!(f, "loses the value `{value}`"),
+            Rejection::Content => f.write_str("keeps under half of the reply's content words"),
+            Rejection::Negation => f.write_str("changes a negation"),
+            Rejection::NewWord(word) => write!(f, "brings in the word `{word}`"),
+        }
+    }
+}
+
+/// Checks `rewording` against `reply` (whose inserted `values` it must keep); `known` is the
+/// other text its words may come from (other variations that apply, the conversation).
+pub fn check_rewording(rewording: &str, reply: &str, values: &[String], known: &str) -> Result<(), Rejection> {
+    if let Some(value) = values.iter().find(|v| !rewording.contains(v.as_str())) {
+        return Err(Rejection::Value(value.clone()));
+    }
+    if !keeps_content(rewording, reply) {
+        return Err(Rejection::Content);
+    }
+    if !keeps_negation(rewording, reply) {
+        return Err(Rejection::Negation);
+    }
+    match new_word(rewording, &format!("{reply}\n{known}")) {
+        Some(word) => Err(Rejection::NewWord(word)),
+        None => Ok(()),
+    }
+}
+
+/// Whether `text` keeps at least half of `original`'s content words: the guard against a fluent
+/// rewording that says something else ("You want a refund from your refund." for a greeting).
+/// Words of four letters or more count, compared by their first five letters (so "refunds"
+/// keeps "refund"); in Chinese every character counts. A reply without content words passes.
+pub fn keeps_content(text: &str, original: &str) -> bool {
+    let wanted: BTreeSet<String> = words(original).filter(|w| w.content).map(|w| w.key).collect();
+    let found: BTreeSet<String> = words(text).filter(|w| w.content).map(|w| w.key).collect();
+    2 * wanted.intersection(&found).count() >= wanted.len()
+}
+
+/// Whether `text` negates as often as `original` ("not", "never", "n't", 不, 没, …): content
+/// words survive "Your refund is not on its way", the meaning does not.
+pub fn keeps_negation(text: &str, original: &str) -> bool {
+    negations(text) == negations(original)
+}
+
+/// The first word of `text` that is neither a function word nor found in `known` (words of four
+/// letters or more by their first five letters, shorter ones and numbers whole, Chinese
+/// characters one by one).
+pub fn new_word(text: &str, known: &str) -> Option<String> {
+    let known: BTreeSet<String> = words(known).map(|w| w.key).collect();
+    words(text).find(|w| !FUNCTION_WORDS.contains(&w.key.as_str()) && !known.contains(&w.key)).map(|w| w.key)
+}
+
+/// Words that carry no fact of their own (articles, pronouns, prepositions, conjunctions,
+/// politeness), as [`words`] keys them. Modals and tenses ("will", "may", "was") are not among
+/// them: "may be refunded" is not "will be refunded".
+const FUNCTION_WORDS: &[&str] = &[
+    "a", "an", "the", "i", "i'm", "i'll", "i've", "me", "my", "we", "we'll", "we're", "we've", "us", "our", "you", "you'r", "you'l",
+    "you'v", "your", "yours", "it", "it's", "its", "they", "them", "their", "this", "that", "that'", "these", "those", "there", "here",
+    "is", "are", "am", "be", "do", "to", "of", "in", "on", "at", "by", "for", "with", "from", "about", "as", "into", "and", "or",
+    "but", "so", "if", "then", "than", "also", "ok", "okay", "sure", "alrig", "pleas", "thank", "great", "well", "let", "let's", "up",
+    "too", "very", "oh", "hi", "hello",
+    "的", "了", "吗", "呢", "吧", "啊", "是", "我", "你", "您", "们", "这", "那", "个", "请", "好", "在", "和", "就", "也", "都",
+];
+
+struct Word {
+    /// How words are compared: lower case, the first five letters of long words.
+    key: String,
+    /// Four letters or more, or a Chinese character.
+    content: bool,
+}
+
+fn words(text: &str) -> impl Iterator<Item = Word> + '_ {
+    let lower = text.to_lowercase().replace('\u{2019}', "'");
+    let pieces: Vec<String> = lower.split(|c: char| !c.is_alphanumeric() && c != '\'').map(|w| w.trim_matches('\'').to_string()).collect();
+    pieces.into_iter().flat_map(|piece| {
+        let (cjk, latin): (String, String) = piece.chars().partition(|c| is_cjk(*c));
+        let long = latin.chars().count() >= 4;
+        let latin = (!latin.is_empty()).then(|| Word { key: if long { latin.chars().take(5).collect() } else { latin }, content: long });
+        cjk.chars().map(|c| Word { key: c.to_string(), content: true }).chain(latin).collect::<Vec<_>>()
+    })
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF)
+}
+
+fn negations(text: &str) -> usize {
+    const WORDS: [&str; 7] = ["not", "no", "never", "none", "nothing", "cannot", "without"];
+    let lower = text.to_lowercase().replace('\u{2019}', "'");
+    let words = lower.split(|c: char| !c.is_alphanumeric() && c != '\'').filter(|w| WORDS.contains(w) || w.ends_with("n't")).count();
+    words + lower.chars().filter(|c| matches!(c, '不' | '没' | '别' | '未' | '无')).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_keyed_by_five_letters_and_characters() {
+        let keys: Vec<String> = words("Refunds: 退款 OK, it's order #12345!").map(|w| w.key).collect();
+        assert_eq!(keys, ["refun", "退", "款", "ok", "it's", "order", "12345"]);
+    }
+}
