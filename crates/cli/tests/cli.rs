@@ -194,3 +194,18 @@ fn train_nlu_on_annotated_slots_tags_them_in_parse() {
     let entities = parsed["entities"].as_array().unwrap();
     assert!(entities.iter().any(|e| e["entity"] == "city" && e["value"] == "Rome" && e["extractor"] == "tagger"), "{parsed}");
 }
+
+#[test]
+fn eval_rephrase_accounts_for_every_reply() {
+    // The tiny random checkpoint writes gibberish: the guard must refuse all of it.
+    let out = deskbot(&["eval", "rephrase", "tests/dialogues/07_refund_happy_path.ron", "--model", "crates/gpt2/tests/fixtures/tiny-gpt2", "--seeds", "2", "--backend", "cpu"], "");
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    let count = |line: &str| line.trim().split(' ').next().unwrap().parse::<usize>().unwrap();
+    let replies: usize = stdout.lines().next().and_then(|l| l.split(": ").nth(1)).map(|l| count(l)).expect("a replies line");
+    let parts: Vec<usize> = stdout.lines().filter(|l| l.contains(" %)  ")).map(count).collect();
+    assert!(replies >= 6 && parts.iter().sum::<usize>() == replies, "{stdout}");
+    assert!(stdout.contains("    0 (  0.0 %)  reworded"), "{stdout}");
+    let out = deskbot(&["eval", "rephrase", "no/such/dialogues", "--model", "crates/gpt2/tests/fixtures/tiny-gpt2"], "");
+    assert!(!out.status.success() && text(&out.stderr).contains("no/such/dialogues"), "{}", text(&out.stderr));
+}

@@ -66,6 +66,9 @@ pub struct Reply {
     pub response: String,
     pub variation: usize,
     pub rephrased: bool,
+    /// A rewording the model offered and the guard refused, and why (see `deskbot eval rephrase`).
+    #[serde(skip)]
+    pub refused_rewording: Option<(String, templates::Rejection)>,
 }
 
 /// Everything about one turn: what was understood, what the state tracker did, the replies.
@@ -102,7 +105,8 @@ impl Bot {
         Self::build(domain, None)
     }
 
-    /// A bot that ranks reply variations (and optionally rephrases replies) with a GPT-2 and,
+    /// A bot that ranks reply variations (and, unless `hooks.rephrase` is off, rewords replies
+    /// under the templates' guard) with a GPT-2 and,
     /// unless `hooks.intent_features` is off, trains its recognizer with the model's sentence
     /// features offered: they are used only where the domain's held-out examples say they help
     /// ([`Parser::encoder_choice`] says what was decided).
@@ -172,6 +176,7 @@ impl Bot {
                     response: rendered.response,
                     variation: rendered.variation,
                     rephrased: rendered.rephrased,
+                    refused_rewording: rendered.refused,
                 }),
                 Err(error) => {
                     errors.push(error.to_string());
@@ -180,6 +185,7 @@ impl Bot {
                         response,
                         variation: 0,
                         rephrased: false,
+                        refused_rewording: None,
                     });
                 }
             }

@@ -31,3 +31,4 @@ pub use actions::BuiltinActions;
 pub use domain::{Domain, Error};
 pub use engine::{Bot, Conversation, Reply, TurnResult};
 pub use model::ModelHooks;
+pub use templates::Rejection;

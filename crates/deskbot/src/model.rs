@@ -1,8 +1,8 @@
 //! GPT-2 in the bot: ranking template variations by the model's log-probability given the
-//! conversation (best-response search), optional rephrasing, and sentence features offered to
-//! the intent recognizer. A rewording is offered only if it is clean text the model itself
-//! finds at least as likely as the template's reply; the `templates` crate then also requires
-//! it to keep every slot value exactly, half the content words and the negations.
+//! conversation (best-response search), rephrasing, and sentence features offered to the intent
+//! recognizer. A rewording is offered only if it is clean text the model itself finds at least
+//! as likely as the template's reply; the `templates` crate's guard then decides
+//! (`templates::check_rewording`: values, content words, negations, no word of its own).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -14,16 +14,23 @@ use templates::{Ranker, Rephraser};
 /// recognizer, as its sentence encoder.
 pub struct ModelHooks {
     pub model: Arc<Gpt2>,
-    /// Whether replies are also rephrased (ranking is always on).
+    /// Whether replies are also reworded, under the templates' guard (on by default; ranking is
+    /// always on).
     pub rephrase: bool,
     /// Whether the intent recognizer is offered the model's sentence features (on by default).
     pub intent_features: bool,
 }
 
 impl ModelHooks {
-    pub fn load(dir: &Path, backend: Backend, rephrase: bool) -> Result<Self, gpt2::Error> {
+    pub fn load(dir: &Path, backend: Backend) -> Result<Self, gpt2::Error> {
         let device = backend.device()?.device;
-        Ok(Self { model: Arc::new(Gpt2::load(dir, &device)?), rephrase, intent_features: true })
+        Ok(Self { model: Arc::new(Gpt2::load(dir, &device)?), rephrase: true, intent_features: true })
+    }
+
+    /// Replies keep their template wording (the model still ranks the variations).
+    pub fn without_rephrasing(mut self) -> Self {
+        self.rephrase = false;
+        self
     }
 
     /// Keeps the recognizer on its n-gram features alone (a faster start: no held-out trials).

@@ -139,17 +139,11 @@ fn check_names(bot: &Bot, path: &Path, script: &Script) -> Result<(), Error> {
 
 /// Runs a script against a fresh conversation and reports every unmet expectation.
 pub fn run(bot: Bot, path: &Path, script: &Script) -> Result<DialogueReport, Error> {
-    check_names(&bot, path, script)?;
-    let today = script.today.as_deref().unwrap_or(DEFAULT_TODAY);
-    let today = NaiveDate::parse_from_str(today, "%Y-%m-%d")
-        .map_err(|e| Error::Script { path: path.into(), message: format!("today {today:?}: {e}") })?;
-    let mut bot = bot.with_today(today);
-    bot.channel = script.channel.clone();
-    let mut conversation = Conversation::new(script.name.clone()).with_seed(script.seed);
+    let (bot, mut conversation) = prepare(bot, path, script)?;
     let mut failures = Vec::new();
     let mut number = 0;
     for turn in &script.turns {
-        let user = turn.user.repeat(turn.user_repeat.unwrap_or(1));
+        let user = turn.user_text();
         for _ in 0..turn.repeat.unwrap_or(1) {
             number += 1;
             let result = bot.respond(&mut conversation, &user);
@@ -157,6 +151,25 @@ pub fn run(bot: Bot, path: &Path, script: &Script) -> Result<DialogueReport, Err
         }
     }
     Ok(DialogueReport { name: script.name.clone(), path: path.into(), turns: number, failures })
+}
+
+/// The bot set up as `script` asks (its day, its channel; names checked against the domain)
+/// and the conversation to play it in.
+pub fn prepare(bot: Bot, path: &Path, script: &Script) -> Result<(Bot, Conversation), Error> {
+    check_names(&bot, path, script)?;
+    let today = script.today.as_deref().unwrap_or(DEFAULT_TODAY);
+    let today = NaiveDate::parse_from_str(today, "%Y-%m-%d")
+        .map_err(|e| Error::Script { path: path.into(), message: format!("today {today:?}: {e}") })?;
+    let mut bot = bot.with_today(today);
+    bot.channel = script.channel.clone();
+    Ok((bot, Conversation::new(script.name.clone()).with_seed(script.seed)))
+}
+
+impl ScriptTurn {
+    /// What the user sends (`user` repeated `user_repeat` times).
+    pub fn user_text(&self) -> String {
+        self.user.repeat(self.user_repeat.unwrap_or(1))
+    }
 }
 
 fn check(turn: &ScriptTurn, result: &TurnResult, conversation: &Conversation, number: usize, user: &str, failures: &mut Vec<Failure>) {

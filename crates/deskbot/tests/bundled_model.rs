@@ -26,7 +26,7 @@ fn it_is_at_most_25_mb() {
 
 #[test]
 fn it_prefers_real_replies_to_the_same_words_shuffled() {
-    let hooks = ModelHooks::load(&model_dir(), Backend::Cpu, false).unwrap();
+    let hooks = ModelHooks::load(&model_dir(), Backend::Cpu).unwrap();
     let context = "User: I want a refund for order 12345\nBot:";
     for reply in [
         "Why would you like a refund?",
@@ -65,7 +65,7 @@ fn its_perplexity_on_unseen_dialogues_is_low() {
 
 #[test]
 fn the_bot_answers_with_the_model_in_the_loop() {
-    let hooks = ModelHooks::load(&model_dir(), Backend::Cpu, false).unwrap();
+    let hooks = ModelHooks::load(&model_dir(), Backend::Cpu).unwrap();
     let fingerprint = hooks.model.fingerprint();
     let bot = Bot::with_model(Domain::bundled().unwrap(), hooks).unwrap();
     // The recognizer was offered the model's sentence features and weighed them on held-out

@@ -141,7 +141,7 @@ fn same_seed_same_replies() {
 #[test]
 fn a_model_ranks_and_only_fluent_rephrasings_pass() {
     let fixture = repo().join("crates/gpt2/tests/fixtures/tiny-gpt2");
-    let hooks = deskbot::ModelHooks::load(&fixture, gpt2::Backend::Cpu, true).unwrap();
+    let hooks = deskbot::ModelHooks::load(&fixture, gpt2::Backend::Cpu).unwrap();
     let bot = Bot::with_model(Domain::bundled().unwrap(), hooks).unwrap().with_today(NaiveDate::from_ymd_opt(2026, 11, 29).unwrap());
     let mut conversation = Conversation::new("t");
     for utterance in ["hi", "I want a refund for order 12345", "broken", "$40"] {

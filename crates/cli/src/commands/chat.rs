@@ -83,5 +83,13 @@ fn explain(turn: &TurnResult) -> String {
     for (action, error) in &turn.outcome.failed_actions {
         lines.push(format!("  action {action} FAILED: {error}"));
     }
+    for reply in &turn.replies {
+        let source = format!("{} #{}", reply.response, reply.variation);
+        match &reply.refused_rewording {
+            _ if reply.rephrased => lines.push(format!("  reply {source}, reworded by the model")),
+            Some((rewording, why)) => lines.push(format!("  reply {source}; the model's rewording {rewording:?} was refused: it {why}")),
+            None => lines.push(format!("  reply {source}")),
+        }
+    }
     lines.join("\n")
 }

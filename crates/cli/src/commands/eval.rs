@@ -16,6 +16,9 @@ pub enum Eval {
     Nlu(NluArgs),
     /// A language model's perplexity on a corpus, and tokens/s
     Lm(super::eval_lm::Args),
+    /// How the model rewords the domain's replies over scripted dialogues: how often a
+    /// rewording is used or refused (and why), and every rewording used
+    Rephrase(super::eval_rephrase::Args),
 }
 
 #[derive(clap::Args, Debug)]
@@ -48,6 +51,7 @@ pub fn run(eval: Eval) -> anyhow::Result<()> {
     match eval {
         Eval::Nlu(args) => run_nlu(args),
         Eval::Lm(args) => super::eval_lm::run(args),
+        Eval::Rephrase(args) => super::eval_rephrase::run(args),
     }
 }
 

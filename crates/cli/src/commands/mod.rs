@@ -5,6 +5,7 @@ pub mod chat;
 pub mod corpus;
 pub mod eval;
 pub mod eval_lm;
+pub mod eval_rephrase;
 pub mod generate;
 pub mod import;
 pub mod logits;
@@ -141,11 +142,13 @@ pub struct ModelArgs {
     /// Run without a language model (variations chosen by seed)
     #[arg(long)]
     pub no_model: bool,
-    /// Also let the model rephrase replies (used only when the rewording keeps every value, half
-    /// the content words and the negations, and the model finds it at least as likely as the
-    /// template's text)
+    /// Keep replies in their template wording. By default the model may reword a reply; a
+    /// rewording is used only when the model finds it at least as likely as the template's text
+    /// and it keeps every value, half the content words and the negations, and adds no word that
+    /// the reply, its other variations or the conversation lack (`deskbot eval rephrase` shows
+    /// what it does with your templates)
     #[arg(long, conflicts_with = "no_model")]
-    pub rephrase: bool,
+    pub no_rephrase: bool,
     /// Keep the intent recognizer on n-grams alone instead of offering it the model's sentence
     /// features (starts faster: no held-out trials of the features)
     #[arg(long, conflicts_with = "no_model")]
@@ -160,8 +163,11 @@ impl ModelArgs {
         let model = if self.no_model { None } else { self.model.clone().or_else(bundled_model) };
         match &model {
             Some(dir) => {
-                let mut hooks = deskbot::ModelHooks::load(dir, self.backend.backend, self.rephrase)
-                    .with_context(|| format!("loading model {}", dir.display()))?;
+                let mut hooks =
+                    deskbot::ModelHooks::load(dir, self.backend.backend).with_context(|| format!("loading model {}", dir.display()))?;
+                if self.no_rephrase {
+                    hooks = hooks.without_rephrasing();
+                }
                 if self.no_intent_features {
                     hooks = hooks.without_intent_features();
                 }
