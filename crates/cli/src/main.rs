@@ -42,7 +42,8 @@ enum Command {
     Generate(commands::generate::Args),
     /// Print the model's logits at every position of a text or id sequence, as JSON
     Logits(commands::logits::Args),
-    /// Build language-model training text from the domain and public corpora
+    /// Build language-model training text (dialogues, utterances and paraphrase pairs) from the
+    /// domain and public corpora
     Corpus(commands::corpus::Args),
     /// Convert another tool's training data (`deskbot import rasa DIR --out DIR`)
     #[command(subcommand)]

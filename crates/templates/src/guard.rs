@@ -5,7 +5,8 @@
 //! stand in for "the same thing": it keeps every inserted value exactly, half of the reply's
 //! content words and its negations, and it brings in no word of its own — each of its words is
 //! a common function word or appears in the reply, in another variation of the response that
-//! applies, or in the conversation so far. A small model's fluent mistakes ("How much would you
+//! applies, or in the conversation so far — and it repeats no content word more often than the
+//! reply does. A small model's fluent mistakes ("How much would you
 //! like to make a refund?" for "Why would you like a refund?") fail the last check.
 
 use std::collections::BTreeSet;
@@ -21,6 +22,8 @@ pub enum Rejection {
     Negation,
     /// It brings in a word nothing known has.
     NewWord(String),
+    /// It says a content word more often than the reply ("the order number of order number").
+    Repeats(String),
 }
 
 impl std::fmt::Display for Rejection {
@@ -30,6 +33,7 @@ impl std::fmt::Display for Rejection {
             Rejection::Content => f.write_str("keeps under half of the reply's content words"),
             Rejection::Negation => f.write_str("changes a negation"),
             Rejection::NewWord(word) => write!(f, "brings in the word `{word}`"),
+            Rejection::Repeats(word) => write!(f, "repeats `{word}`"),
         }
     }
 }
@@ -46,10 +50,26 @@ pub fn check_rewording(rewording: &str, reply: &str, values: &[String], known: &
     if !keeps_negation(rewording, reply) {
         return Err(Rejection::Negation);
     }
-    match new_word(rewording, &format!("{reply}\n{known}")) {
-        Some(word) => Err(Rejection::NewWord(word)),
+    if let Some(word) = new_word(rewording, &format!("{reply}\n{known}")) {
+        return Err(Rejection::NewWord(word));
+    }
+    match repeated_word(rewording, reply) {
+        Some(word) => Err(Rejection::Repeats(word)),
         None => Ok(()),
     }
+}
+
+/// A content word `text` says more often than `original` does: a small model's stammer.
+fn repeated_word(text: &str, original: &str) -> Option<String> {
+    let counts = |text: &str| {
+        let mut counts = std::collections::BTreeMap::<String, usize>::new();
+        for word in words(text).filter(|w| w.content) {
+            *counts.entry(word.key).or_default() += 1;
+        }
+        counts
+    };
+    let allowed = counts(original);
+    counts(text).into_iter().find(|(word, n)| *n > 1 && *n > allowed.get(word).copied().unwrap_or(0)).map(|(word, _)| word)
 }
 
 /// Whether `text` keeps at least half of `original`'s content words: the guard against a fluent
@@ -80,11 +100,13 @@ pub fn new_word(text: &str, known: &str) -> Option<String> {
 /// politeness), as [`words`] keys them. Modals and tenses ("will", "may", "was") are not among
 /// them: "may be refunded" is not "will be refunded".
 const FUNCTION_WORDS: &[&str] = &[
-    "a", "an", "the", "i", "i'm", "i'll", "i've", "me", "my", "we", "we'll", "we're", "we've", "us", "our", "you", "you'r", "you'l",
-    "you'v", "your", "yours", "it", "it's", "its", "they", "them", "their", "this", "that", "that'", "these", "those", "there", "here",
-    "is", "are", "am", "be", "do", "to", "of", "in", "on", "at", "by", "for", "with", "from", "about", "as", "into", "and", "or",
-    "but", "so", "if", "then", "than", "also", "ok", "okay", "sure", "alrig", "pleas", "thank", "great", "well", "let", "let's", "up",
-    "too", "very", "oh", "hi", "hello",
+    "a", "an", "the", "i", "me", "my", "we", "us", "our", "you", "your", "yours", "it", "its", "they", "them", "their", "this",
+    "that", "these", "those", "there", "here", "is", "are", "am", "be", "do", "to", "of", "in", "on", "at", "by", "for", "with",
+    "from", "about", "as", "into", "and", "or", "but", "so", "if", "then", "than", "also", "ok", "okay", "sure", "alrig", "pleas",
+    "thank", "great", "well", "let", "up", "too", "very", "oh", "hi", "hello",
+    // What is left of a contraction once split at its apostrophe ("what's", "can't"); negations
+    // are counted on their own.
+    "s", "re", "ll", "ve", "m", "d", "t", "isn", "aren", "don", "doesn", "didn", "can", "won",
     "的", "了", "吗", "呢", "吧", "啊", "是", "我", "你", "您", "们", "这", "那", "个", "请", "好", "在", "和", "就", "也", "都",
 ];
 
@@ -96,9 +118,8 @@ struct Word {
 }
 
 fn words(text: &str) -> impl Iterator<Item = Word> + '_ {
-    let lower = text.to_lowercase().replace('\u{2019}', "'");
-    let pieces: Vec<String> = lower.split(|c: char| !c.is_alphanumeric() && c != '\'').map(|w| w.trim_matches('\'').to_string()).collect();
-    pieces.into_iter().flat_map(|piece| {
+    text.split(|c: char| !c.is_alphanumeric()).flat_map(|piece| {
+        let piece = piece.to_lowercase();
         let (cjk, latin): (String, String) = piece.chars().partition(|c| is_cjk(*c));
         let long = latin.chars().count() >= 4;
         let latin = (!latin.is_empty()).then(|| Word { key: if long { latin.chars().take(5).collect() } else { latin }, content: long });
@@ -123,7 +144,7 @@ mod tests {
 
     #[test]
     fn words_are_keyed_by_five_letters_and_characters() {
-        let keys: Vec<String> = words("Refunds: 退款 OK, it's order #12345!").map(|w| w.key).collect();
-        assert_eq!(keys, ["refun", "退", "款", "ok", "it's", "order", "12345"]);
+        let keys: Vec<String> = words("Refunds: 退款 OK, it’s order #12345!").map(|w| w.key).collect();
+        assert_eq!(keys, ["refun", "退", "款", "ok", "it", "s", "order", "12345"]);
     }
 }

@@ -23,7 +23,8 @@
 //!   text is used only if [`check_rewording`] passes: it keeps every inserted value exactly, half
 //!   of the reply's content words and its negations, and brings in no word of its own (each
 //!   word is a function word or found in the reply, another variation that applies, or the
-//!   conversation). [`Rendered::refused`] tells what was refused and why.
+//!   conversation) and repeats no content word. [`Rendered::refused`] tells what was refused
+//!   and why.
 //!
 //! This crate knows nothing of burn: ranking and rephrasing come in through the two traits.
 

@@ -217,8 +217,8 @@ impl TemplateSet {
     /// ones before unconditional ones), the `ranker`'s best given `context`, else the one `seed`
     /// picks. A `rephraser`'s rewording replaces the text only if the variation allows it and
     /// [`check_rewording`] passes: every inserted value kept exactly, half of the content words,
-    /// the negations, and no word that neither the reply, the other variations that apply nor
-    /// the conversation has.
+    /// the negations, no word that neither the reply, the other variations that apply nor the
+    /// conversation has, and no content word said more often than in the reply.
     pub fn render(&self, response: &str, slots: &Slots, options: &RenderOptions) -> Result<Rendered, TemplateError> {
         let RenderOptions { channel, seed, context, ranker, rephraser } = *options;
         let (_, variations) = self.responses.get(response).ok_or_else(|| TemplateError::Unknown(response.into()))?;

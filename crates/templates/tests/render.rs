@@ -114,6 +114,11 @@ fn a_rewording_brings_in_no_word_of_its_own() {
         templates::check_rewording("How much would you like to make a refund?", "Why would you like a refund?", &[], ""),
         Err(Rejection::NewWord("how".into()))
     );
+    // What a model fine-tuned on paraphrase pairs offered: known words, stammered.
+    assert_eq!(
+        templates::check_rewording("What is the order number of order number?", "Could you give me the order number?", &[], "What's your order number?"),
+        Err(Rejection::Repeats("numbe".into()))
+    );
     // A new number is a new fact.
     let promise = Fixed("Shall I refund $4,000.00 for order A-1 within 24 hours?");
     let r = set.render("confirm_refund", &s, &RenderOptions { rephraser: Some(&promise), ..RenderOptions::default() }).unwrap();

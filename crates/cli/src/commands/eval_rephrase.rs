@@ -80,6 +80,7 @@ impl Tally {
                 Rejection::Content => "keeps under half the content words",
                 Rejection::Negation => "changes a negation",
                 Rejection::NewWord(_) => "brings in a word of its own",
+                Rejection::Repeats(_) => "repeats a content word",
             };
             *self.refused.entry(reason).or_default() += 1;
         } else {
