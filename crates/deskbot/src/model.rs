@@ -1,14 +1,17 @@
 //! GPT-2 in the bot: ranking template variations by the model's log-probability given the
 //! conversation (best-response search), rephrasing, and sentence features offered to the intent
-//! recognizer. A rewording is offered only if it is clean text the model itself finds at least
-//! as likely as the template's reply; the `templates` crate's guard then decides
-//! (`templates::check_rewording`: values, content words, negations, no word of its own).
+//! recognizer. A rewording is offered if it is clean text; the `templates` crate decides
+//! (`templates::check_rewording`: values, content words, negations, no word of its own, no
+//! stammer; then this model's score, as ranker, must put it at least level with the reply).
 
 use std::path::Path;
 use std::sync::Arc;
 
 use gpt2::{Backend, GenerationConfig, Gpt2, Sampler};
 use templates::{Ranker, Rephraser};
+
+/// The longest rewording generated, in tokens.
+const MAX_REWORDING_TOKENS: usize = 48;
 
 /// A loaded GPT-2 serving as the templates' ranker and rephraser and, shared with the
 /// recognizer, as its sentence encoder.
@@ -63,8 +66,10 @@ impl Ranker for ModelHooks {
 
 impl Rephraser for ModelHooks {
     fn rephrase(&self, context: &str, reply: &str, seed: u64) -> Option<String> {
+        // A rewording much longer than the reply would not pass the guard: stop early.
+        let reply_tokens = self.model.tokenizer.encode(reply).ok()?.len();
         let config = GenerationConfig {
-            max_new_tokens: 48,
+            max_new_tokens: (reply_tokens * 3 / 2 + 8).min(MAX_REWORDING_TOKENS),
             sampler: Sampler { temperature: 0.7, top_k: 40, ..Sampler::default() },
             stop: vec!["\n".into()],
             seed,
@@ -73,11 +78,7 @@ impl Rephraser for ModelHooks {
         let prompt = self.context_ids(&format!("{context} {reply}\nBot (rephrased):"), config.max_new_tokens + 1)?;
         let text = self.model.generate_ids(&prompt, &config).ok()?.text;
         let text = text.trim().to_string();
-        if text.is_empty() || text.contains(char::REPLACEMENT_CHARACTER) || text.chars().any(char::is_control) {
-            return None;
-        }
-        let scores = self.rank(context, &[reply.to_string(), text.clone()]);
-        (scores[1] >= scores[0]).then_some(text)
+        let clean = !text.is_empty() && !text.contains(char::REPLACEMENT_CHARACTER) && !text.chars().any(char::is_control);
+        clean.then_some(text)
     }
 }
-

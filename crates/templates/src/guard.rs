@@ -24,6 +24,8 @@ pub enum Rejection {
     NewWord(String),
     /// It says a content word more often than the reply ("the order number of order number").
     Repeats(String),
+    /// The ranker scores it below the reply it would replace.
+    LessLikely,
 }
 
 impl std::fmt::Display for Rejection {
@@ -34,6 +36,7 @@ impl std::fmt::Display for Rejection {
             Rejection::Negation => f.write_str("changes a negation"),
             Rejection::NewWord(word) => write!(f, "brings in the word `{word}`"),
             Rejection::Repeats(word) => write!(f, "repeats `{word}`"),
+            Rejection::LessLikely => f.write_str("is less likely than the reply, by the model's score"),
         }
     }
 }

@@ -215,10 +215,11 @@ impl TemplateSet {
     /// Renders `response`: among the variations that apply (conditions hold, every placeholder
     /// has a value, and the channel matches — channel-specific ones first, then conditional
     /// ones before unconditional ones), the `ranker`'s best given `context`, else the one `seed`
-    /// picks. A `rephraser`'s rewording replaces the text only if the variation allows it and
-    /// [`check_rewording`] passes: every inserted value kept exactly, half of the content words,
+    /// picks. A `rephraser`'s rewording replaces the text only if the variation allows it,
+    /// [`check_rewording`] passes (every inserted value kept exactly, half of the content words,
     /// the negations, no word that neither the reply, the other variations that apply nor the
-    /// conversation has, and no content word said more often than in the reply.
+    /// conversation has, no content word said more often than in the reply) and the `ranker`,
+    /// if any, scores it at least as high as the reply.
     pub fn render(&self, response: &str, slots: &Slots, options: &RenderOptions) -> Result<Rendered, TemplateError> {
         let RenderOptions { channel, seed, context, ranker, rephraser } = *options;
         let (_, variations) = self.responses.get(response).ok_or_else(|| TemplateError::Unknown(response.into()))?;
@@ -252,7 +253,15 @@ impl TemplateSet {
         let rewording = rephraser.filter(|_| variations[eligible[chosen]].rephrase).and_then(|r| r.rephrase(context, &rendered.text, seed));
         if let Some(rewording) = rewording.filter(|r| r.split_whitespace().ne(rendered.text.split_whitespace())) {
             let known: Vec<&str> = texts.iter().map(|t| t.0.as_str()).chain([context]).collect();
-            match check_rewording(&rewording, &rendered.text, &values, &known.join("\n")) {
+            // The model's own judgement last: most rewordings fail the cheap checks first.
+            let verdict = check_rewording(&rewording, &rendered.text, &values, &known.join("\n")).and_then(|()| match ranker {
+                Some(ranker) => {
+                    let scores = ranker.rank(context, &[rendered.text.clone(), rewording.clone()]);
+                    if scores[1] >= scores[0] { Ok(()) } else { Err(Rejection::LessLikely) }
+                }
+                None => Ok(()),
+            });
+            match verdict {
                 Ok(()) => {
                     rendered.text = rewording;
                     rendered.rephrased = true;

@@ -93,6 +93,12 @@ fn ranking_and_guarded_rephrasing() {
     let kept = Fixed("Okay, shall I refund $4,000.00 for order A-1?");
     let r = set.render("confirm_refund", &s, &RenderOptions { rephraser: Some(&kept), ..RenderOptions::default() }).unwrap();
     assert!(r.rephrased && r.text.starts_with("Okay") && r.refused.is_none(), "{r:?}");
+    // With a ranker, the rewording must score at least level with the reply it replaces.
+    let shorter = Fixed("Refund $4,000.00, order A-1?");
+    let r = set.render("confirm_refund", &s, &RenderOptions { ranker: Some(&PreferLonger), rephraser: Some(&shorter), ..RenderOptions::default() }).unwrap();
+    assert_eq!((r.rephrased, r.refused.map(|r| r.1)), (false, Some(Rejection::LessLikely)));
+    let r = set.render("confirm_refund", &s, &RenderOptions { ranker: Some(&PreferLonger), rephraser: Some(&kept), ..RenderOptions::default() }).unwrap();
+    assert!(r.rephrased, "longer than the longer variation PreferLonger chose: {r:?}");
     let dropped_value = Fixed("Okay, shall I refund $4,000 for order A-1?");
     let r = set.render("confirm_refund", &s, &RenderOptions { rephraser: Some(&dropped_value), ..RenderOptions::default() }).unwrap();
     assert!(!r.rephrased && r.text.contains("$4,000.00"), "a rewording that changes a value is refused: {}", r.text);

@@ -26,7 +26,7 @@ pub struct Args {
     /// Store of the server this command starts (default: a fresh SQLite file in a temp dir)
     #[arg(long)]
     store: Option<String>,
-    /// Let the server it starts rank replies with the bundled language model
+    /// Let the server it starts rank and reword replies with the bundled language model
     #[arg(long)]
     with_model: bool,
     /// Bearer token for --url

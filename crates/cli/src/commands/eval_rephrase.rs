@@ -81,6 +81,7 @@ impl Tally {
                 Rejection::Negation => "changes a negation",
                 Rejection::NewWord(_) => "brings in a word of its own",
                 Rejection::Repeats(_) => "repeats a content word",
+                Rejection::LessLikely => "less likely than the reply, by the model's score",
             };
             *self.refused.entry(reason).or_default() += 1;
         } else {
@@ -93,7 +94,7 @@ fn report(tally: &Tally, model: &std::path::Path) -> anyhow::Result<()> {
     let share = |n: usize| 100.0 * n as f64 / tally.replies.max(1) as f64;
     print_line(&format!("model {}: {} replies", model.display(), tally.replies))?;
     print_line(&format!("  {:>5} ({:>5.1} %)  reworded", tally.reworded, share(tally.reworded)))?;
-    print_line(&format!("  {:>5} ({:>5.1} %)  no rewording offered (the model found none as likely as the template, or the variation says rephrase: false)", tally.kept_as_written, share(tally.kept_as_written)))?;
+    print_line(&format!("  {:>5} ({:>5.1} %)  no rewording offered (the model offered none, or the variation says rephrase: false)", tally.kept_as_written, share(tally.kept_as_written)))?;
     for (reason, n) in &tally.refused {
         print_line(&format!("  {n:>5} ({:>5.1} %)  refused: {reason}", share(*n)))?;
     }
