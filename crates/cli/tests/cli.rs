@@ -209,3 +209,17 @@ fn eval_rephrase_accounts_for_every_reply() {
     let out = deskbot(&["eval", "rephrase", "no/such/dialogues", "--model", "crates/gpt2/tests/fixtures/tiny-gpt2"], "");
     assert!(!out.status.success() && text(&out.stderr).contains("no/such/dialogues"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn chat_asks_the_bundled_model_for_rewordings_unless_told_not_to() {
+    let script = "I want a refund for order 12345\nit arrived broken\n$40\n";
+    let asked = |stdout: &str| stdout.contains("reworded by the model") || stdout.contains("the model's rewording");
+    let out = deskbot(&["chat", "--explain", "--backend", "cpu", "--no-intent-features"], script);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success() && asked(&stdout), "{stdout}{}", text(&out.stderr));
+    // Whatever the model offered, the values reached the user.
+    assert!(stdout.contains("$40.00") && stdout.contains("12345"), "{stdout}");
+    let out = deskbot(&["chat", "--explain", "--backend", "cpu", "--no-intent-features", "--no-rephrase"], script);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success() && !asked(&stdout) && stdout.contains("reply confirm_refund #"), "{stdout}");
+}

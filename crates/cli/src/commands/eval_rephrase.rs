@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use anyhow::Context;
 use deskbot::{Bot, ModelHooks, Rejection, replay};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -41,7 +42,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let dir = args.model.clone().or_else(bundled_model).ok_or_else(|| anyhow::anyhow!("no model: pass --model DIR (see README to train models/deskbot-mini)"))?;
     let domain = args.domain.load()?;
     // The recognizer on n-grams alone: this evaluates the replies, not the intent features.
-    let hooks = ModelHooks::load(&dir, args.backend.backend).map_err(|e| anyhow::anyhow!("loading model {}: {e}", dir.display()))?.without_intent_features();
+    let hooks = ModelHooks::load(&dir, args.backend.backend).with_context(|| format!("loading model {}", dir.display()))?.without_intent_features();
     let mut bot = Bot::with_model(domain, hooks)?;
     let scripts = super::replay::scripts(&args.paths)?;
     let bar = ProgressBar::new(scripts.len() as u64 * args.seeds)

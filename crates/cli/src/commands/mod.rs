@@ -144,9 +144,9 @@ pub struct ModelArgs {
     pub no_model: bool,
     /// Keep replies in their template wording. By default the model may reword a reply; a
     /// rewording is used only when the model finds it at least as likely as the template's text
-    /// and it keeps every value, half the content words and the negations, and adds no word that
-    /// the reply, its other variations or the conversation lack (`deskbot eval rephrase` shows
-    /// what it does with your templates)
+    /// and it keeps every value, half the content words and the negations, adds no word that the
+    /// reply, its other variations or the conversation lack, and repeats none (`deskbot eval
+    /// rephrase` shows what it does with your templates)
     #[arg(long, conflicts_with = "no_model")]
     pub no_rephrase: bool,
     /// Keep the intent recognizer on n-grams alone instead of offering it the model's sentence
