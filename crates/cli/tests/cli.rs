@@ -202,7 +202,7 @@ fn eval_rephrase_accounts_for_every_reply() {
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
     let count = |line: &str| line.trim().split(' ').next().unwrap().parse::<usize>().unwrap();
-    let replies: usize = stdout.lines().next().and_then(|l| l.split(": ").nth(1)).map(|l| count(l)).expect("a replies line");
+    let replies: usize = stdout.lines().next().and_then(|l| l.split(": ").nth(1)).map(count).expect("a replies line");
     let parts: Vec<usize> = stdout.lines().filter(|l| l.contains(" %)  ")).map(count).collect();
     assert!(replies >= 6 && parts.iter().sum::<usize>() == replies, "{stdout}");
     assert!(stdout.contains("    0 (  0.0 %)  reworded"), "{stdout}");

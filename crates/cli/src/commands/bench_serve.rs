@@ -139,7 +139,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let ok = latencies.len();
     let model = match (&args.url, args.with_model) {
         (Some(_), _) => "as configured",
-        (None, true) => "bundled (reply ranking)",
+        (None, true) => "bundled (reply ranking and rewording)",
         (None, false) => "none (--no-model)",
     };
     let report = json!({
