@@ -103,6 +103,9 @@ async fn webhook(State(state): State<Arc<AppState>>, body: Result<Bytes, BytesRe
         .enumerate()
         .map(|(i, reply)| {
             let mut out = json!({ "recipient_id": sender, "text": reply.text, "response": reply.response });
+            if reply.rephrased {
+                out["rephrased"] = json!(true);
+            }
             if let (Some(summary), true) = (&answer.handoff, i == last) {
                 out["custom"] = json!({ "handoff": summary });
             }

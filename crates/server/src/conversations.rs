@@ -52,6 +52,8 @@ pub struct Conversations {
 pub struct TurnReply {
     pub text: String,
     pub response: String,
+    /// Whether the model reworded the template's text.
+    pub rephrased: bool,
 }
 
 /// What a turn gives back to the channel.
@@ -101,7 +103,7 @@ impl Conversations {
                     tracing::error!("conversation {id}: reply not rendered: {error}");
                 }
                 let events = turn_events(&message, metadata.clone(), &result);
-                let replies = result.replies.iter().map(|r| TurnReply { text: r.text.clone(), response: r.response.clone() }).collect();
+                let replies = result.replies.iter().map(|r| TurnReply { text: r.text.clone(), response: r.response.clone(), rephrased: r.rephrased }).collect();
                 let failures = (result.outcome.failed_actions.len(), result.errors.len());
                 Ok((events, (TurnAnswer { replies, handoff: result.handoff }, failures)))
             })

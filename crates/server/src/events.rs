@@ -21,7 +21,13 @@ pub enum EventKind {
     Slot { name: String, value: String, entity: String },
     Action { name: String },
     ActionFailed { name: String, error: String },
-    Bot { text: String, response: String },
+    /// A reply; `rephrased` (only written when true) says the model reworded the template's text.
+    Bot {
+        text: String,
+        response: String,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        rephrased: bool,
+    },
     /// A human agent takes over; the summary is for them.
     Handoff { summary: HandoffSummary },
     /// The bot answers again.
@@ -59,10 +65,29 @@ pub fn turn_events(text: &str, metadata: Option<Value>, turn: &TurnResult) -> Ve
         events.push(Event::now(EventKind::ActionFailed { name: name.clone(), error: error.clone() }));
     }
     for reply in &turn.replies {
-        events.push(Event::now(EventKind::Bot { text: reply.text.clone(), response: reply.response.clone() }));
+        events.push(Event::now(EventKind::Bot { text: reply.text.clone(), response: reply.response.clone(), rephrased: reply.rephrased }));
     }
     if let Some(summary) = &turn.handoff {
         events.push(Event::now(EventKind::Handoff { summary: summary.clone() }));
     }
     events
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reworded_reply_is_marked_in_the_tracker_and_a_template_reply_is_written_as_before() {
+        let bot = deskbot::Bot::new(deskbot::Domain::bundled().unwrap()).unwrap();
+        let mut turn = bot.respond(&mut deskbot::Conversation::new("t"), "hi");
+        let bot_event = |turn: &TurnResult| {
+            let events = turn_events("hi", None, turn);
+            serde_json::from_str::<Value>(&events.last().unwrap().to_json()).unwrap()
+        };
+        let written = bot_event(&turn);
+        assert_eq!((written["event"].as_str(), written.get("rephrased")), (Some("bot"), None), "{written}");
+        turn.replies[0].rephrased = true;
+        assert_eq!(bot_event(&turn)["rephrased"], true);
+    }
 }
