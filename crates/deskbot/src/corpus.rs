@@ -24,6 +24,7 @@ use templates::{Piece, Template, format_value};
 
 use crate::domain::Error;
 use crate::engine::{Bot, Conversation};
+use crate::model::REWORDING_CUE;
 use crate::replay;
 
 /// Replays of each script, with different reply seeds.
@@ -211,14 +212,12 @@ fn template_paraphrases(bot: &Bot, slot_values: &BTreeMap<String, Vec<Value>>) -
     for response in templates.names() {
         let variations = templates.variations(response);
         for choice in 0..TEMPLATE_PAIR_FILLS {
-            for a in variations {
-                for b in variations {
-                    let slots = |v: &templates::Variation| v.template.slot_names().map(str::to_string).collect::<BTreeSet<_>>();
-                    if a.text == b.text || a.channel != b.channel || slots(a) != slots(b) {
-                        continue;
-                    }
-                    if let (Some(first), Some(second)) = (fill(&a.template, slot_values, choice), fill(&b.template, slot_values, choice)) {
-                        documents.push(paraphrase_document(None, &first, &second));
+            let filled: Vec<(&templates::Variation, BTreeSet<&str>, String)> =
+                variations.iter().filter_map(|v| Some((v, v.template.slot_names().collect(), fill(&v.template, slot_values, choice)?))).collect();
+            for (a, a_slots, first) in &filled {
+                for (b, b_slots, second) in &filled {
+                    if a.text != b.text && a.channel == b.channel && a_slots == b_slots {
+                        documents.push(paraphrase_document(None, first, second));
                     }
                 }
             }
@@ -245,7 +244,7 @@ fn fill(template: &Template, slot_values: &BTreeMap<String, Vec<Value>>, choice:
 /// A rewording as the bot asks for one: the reply, then `Bot (rephrased):` and the rewording.
 fn paraphrase_document(user: Option<&str>, reply: &str, rewording: &str) -> String {
     let user = user.map(|u| format!("{}\n", user_line(u))).unwrap_or_default();
-    format!("{user}{}\nBot (rephrased): {}", bot_line(reply), one_line(rewording))
+    format!("{user}{}\n{REWORDING_CUE} {}", bot_line(reply), one_line(rewording))
 }
 
 /// A Schema-Guided Dialogue system turn whose every act value occurs exactly once in its text.

@@ -1,8 +1,7 @@
 //! GPT-2 in the bot: ranking template variations by the model's log-probability given the
 //! conversation (best-response search), rephrasing, and sentence features offered to the intent
-//! recognizer. A rewording is offered if it is clean text; the `templates` crate decides
-//! (`templates::check_rewording`: values, content words, negations, no word of its own, no
-//! stammer; then this model's score, as ranker, must put it at least level with the reply).
+//! recognizer. A rewording is offered if it is clean text; the `templates` crate decides whether
+//! it is used (`templates::check_rewording`, then this model's score as ranker).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -12,6 +11,10 @@ use templates::{Ranker, Rephraser};
 
 /// The longest rewording generated, in tokens.
 const MAX_REWORDING_TOKENS: usize = 48;
+
+/// The line start after which the model writes a rewording of the reply above it; the corpus's
+/// paraphrase pairs are written with it, so the model learns exactly what it is asked.
+pub(crate) const REWORDING_CUE: &str = "Bot (rephrased):";
 
 /// A loaded GPT-2 serving as the templates' ranker and rephraser and, shared with the
 /// recognizer, as its sentence encoder.
@@ -75,7 +78,7 @@ impl Rephraser for ModelHooks {
             seed,
             ..GenerationConfig::default()
         };
-        let prompt = self.context_ids(&format!("{context} {reply}\nBot (rephrased):"), config.max_new_tokens + 1)?;
+        let prompt = self.context_ids(&format!("{context} {reply}\n{REWORDING_CUE}"), config.max_new_tokens + 1)?;
         let text = self.model.generate_ids(&prompt, &config).ok()?.text;
         let text = text.trim().to_string();
         let clean = !text.is_empty() && !text.contains(char::REPLACEMENT_CHARACTER) && !text.chars().any(char::is_control);

@@ -6,8 +6,8 @@
 //! content words and its negations, and it brings in no word of its own — each of its words is
 //! a common function word or appears in the reply, in another variation of the response that
 //! applies, or in the conversation so far — and it repeats no content word more often than the
-//! reply does. A small model's fluent mistakes ("How much would you
-//! like to make a refund?" for "Why would you like a refund?") fail the last check.
+//! reply does. A small model's fluent mistakes ("How much would you like to make a refund?" for
+//! "Why would you like a refund?") fail the check on new words.
 
 use std::collections::BTreeSet;
 
@@ -26,6 +26,20 @@ pub enum Rejection {
     Repeats(String),
     /// The ranker scores it below the reply it would replace.
     LessLikely,
+}
+
+impl Rejection {
+    /// The kind of refusal, without the word or value concerned (for counting refusals).
+    pub fn summary(&self) -> &'static str {
+        match self {
+            Rejection::Value(_) => "loses or changes a value",
+            Rejection::Content => "keeps under half the content words",
+            Rejection::Negation => "changes a negation",
+            Rejection::NewWord(_) => "brings in a word of its own",
+            Rejection::Repeats(_) => "repeats a content word",
+            Rejection::LessLikely => "less likely than the reply, by the model's score",
+        }
+    }
 }
 
 impl std::fmt::Display for Rejection {

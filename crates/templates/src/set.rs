@@ -216,10 +216,8 @@ impl TemplateSet {
     /// has a value, and the channel matches — channel-specific ones first, then conditional
     /// ones before unconditional ones), the `ranker`'s best given `context`, else the one `seed`
     /// picks. A `rephraser`'s rewording replaces the text only if the variation allows it,
-    /// [`check_rewording`] passes (every inserted value kept exactly, half of the content words,
-    /// the negations, no word that neither the reply, the other variations that apply nor the
-    /// conversation has, no content word said more often than in the reply) and the `ranker`,
-    /// if any, scores it at least as high as the reply.
+    /// [`check_rewording`] passes (its words may also come from the other variations that apply
+    /// and from `context`), and the `ranker`, if any, scores it at least as high as the reply.
     pub fn render(&self, response: &str, slots: &Slots, options: &RenderOptions) -> Result<Rendered, TemplateError> {
         let RenderOptions { channel, seed, context, ranker, rephraser } = *options;
         let (_, variations) = self.responses.get(response).ok_or_else(|| TemplateError::Unknown(response.into()))?;
@@ -253,15 +251,7 @@ impl TemplateSet {
         let rewording = rephraser.filter(|_| variations[eligible[chosen]].rephrase).and_then(|r| r.rephrase(context, &rendered.text, seed));
         if let Some(rewording) = rewording.filter(|r| r.split_whitespace().ne(rendered.text.split_whitespace())) {
             let known: Vec<&str> = texts.iter().map(|t| t.0.as_str()).chain([context]).collect();
-            // The model's own judgement last: most rewordings fail the cheap checks first.
-            let verdict = check_rewording(&rewording, &rendered.text, &values, &known.join("\n")).and_then(|()| match ranker {
-                Some(ranker) => {
-                    let scores = ranker.rank(context, &[rendered.text.clone(), rewording.clone()]);
-                    if scores[1] >= scores[0] { Ok(()) } else { Err(Rejection::LessLikely) }
-                }
-                None => Ok(()),
-            });
-            match verdict {
+            match judge(&rewording, &rendered.text, &values, &known.join("\n"), context, ranker) {
                 Ok(()) => {
                     rendered.text = rewording;
                     rendered.rephrased = true;
@@ -270,6 +260,19 @@ impl TemplateSet {
             }
         }
         Ok(rendered)
+    }
+}
+
+/// [`check_rewording`], then — the model's own judgement last, as most rewordings fail the
+/// cheap checks — the ranker must score the rewording at least level with the reply.
+fn judge(rewording: &str, reply: &str, values: &[String], known: &str, context: &str, ranker: Option<&dyn Ranker>) -> Result<(), Rejection> {
+    check_rewording(rewording, reply, values, known)?;
+    match ranker {
+        Some(ranker) => {
+            let scores = ranker.rank(context, &[reply.to_string(), rewording.to_string()]);
+            if scores[1] >= scores[0] { Ok(()) } else { Err(Rejection::LessLikely) }
+        }
+        None => Ok(()),
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use deskbot::{Bot, ModelHooks, Rejection, replay};
+use deskbot::{Bot, ModelHooks, replay};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{BackendArg, DomainArgs, bundled_model, print_line};
@@ -76,15 +76,7 @@ impl Tally {
             *self.used.entry((written, reply.text)).or_default() += 1;
             self.reworded += 1;
         } else if let Some((_, why)) = reply.refused_rewording {
-            let reason = match why {
-                Rejection::Value(_) => "loses or changes a value",
-                Rejection::Content => "keeps under half the content words",
-                Rejection::Negation => "changes a negation",
-                Rejection::NewWord(_) => "brings in a word of its own",
-                Rejection::Repeats(_) => "repeats a content word",
-                Rejection::LessLikely => "less likely than the reply, by the model's score",
-            };
-            *self.refused.entry(reason).or_default() += 1;
+            *self.refused.entry(why.summary()).or_default() += 1;
         } else {
             self.kept_as_written += 1;
         }
