@@ -17,6 +17,7 @@
 //!   features offered to the intent recognizer.
 //! - [`corpus`]: training text for the domain language model (`deskbot corpus`).
 //! - [`replay`]: scripted dialogues with expectations (conversation tests).
+//! - [`outcomes`]: conversations judged by how they end (fresh-phrasing test sets).
 //! - [`parser_cache`]: trained recognizers kept between runs, per domain, model and build.
 
 mod actions;
@@ -24,6 +25,7 @@ pub mod corpus;
 mod domain;
 mod engine;
 mod model;
+pub mod outcomes;
 pub mod parser_cache;
 pub mod replay;
 

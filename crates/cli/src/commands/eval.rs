@@ -19,6 +19,9 @@ pub enum Eval {
     /// How the model rewords the domain's replies over scripted dialogues: how often a
     /// rewording is used or refused (and why), and every rewording used
     Rephrase(super::eval_rephrase::Args),
+    /// Conversations judged by how they end: the actions called (with their slot values), the
+    /// corrected values never submitted, hand-off or not — a pass rate per kind
+    Dialogues(super::eval_dialogues::Args),
 }
 
 #[derive(clap::Args, Debug)]
@@ -52,6 +55,7 @@ pub fn run(eval: Eval) -> anyhow::Result<()> {
         Eval::Nlu(args) => run_nlu(args),
         Eval::Lm(args) => super::eval_lm::run(args),
         Eval::Rephrase(args) => super::eval_rephrase::run(args),
+        Eval::Dialogues(args) => super::eval_dialogues::run(args),
     }
 }
 

@@ -6,6 +6,7 @@ pub mod corpus;
 pub mod eval;
 pub mod eval_lm;
 pub mod eval_rephrase;
+pub mod eval_dialogues;
 pub mod generate;
 pub mod import;
 pub mod logits;

@@ -1,0 +1,169 @@
+//! Conversations judged by how they end, for fresh-phrasing test sets written without looking
+//! at the domain: JSON lines of user turns, the actions that must be called (with which slot
+//! values), the actions that must not, values that must never be submitted, and whether the
+//! conversation must end with a human.
+//!
+//! ```json
+//! {"id": "c01", "kind": "correction_at_confirmation",
+//!  "turns": ["refund for order 55128", "cracked jug", "$45", "sorry, 40 not 45", "yes"],
+//!  "expect": {"actions": {"create_refund": {"order_id": "55128", "refund_amount": "40"}},
+//!             "no_actions": [], "handoff": false, "never_values": {"refund_amount": "45"}}}
+//! ```
+//!
+//! Values compare by kind: money by amount (and currency when one is given, "80 EUR"), numbers
+//! numerically, ISO dates exactly, text case-insensitively as a part of the stored value.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use dst::ActionRunner;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::actions::BuiltinActions;
+use crate::domain::Error;
+use crate::engine::{Bot, Conversation};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Case {
+    pub id: String,
+    #[serde(default)]
+    pub kind: String,
+    pub turns: Vec<String>,
+    pub expect: Expect,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Expect {
+    /// Action → slot values it must have been called with (a subset).
+    pub actions: BTreeMap<String, BTreeMap<String, Value>>,
+    pub no_actions: Vec<String>,
+    pub handoff: Option<bool>,
+    /// Slot → a value no action may be called with.
+    pub never_values: BTreeMap<String, Value>,
+}
+
+/// What happened in one conversation, and what was wrong with it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseReport {
+    pub id: String,
+    pub kind: String,
+    pub problems: Vec<String>,
+    /// (user, bot) per turn.
+    pub transcript: Vec<(String, String)>,
+}
+
+impl CaseReport {
+    pub fn passed(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Reads a JSON-lines file of cases; errors name the file and line.
+pub fn load(path: &Path) -> Result<Vec<Case>, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Script { path: path.into(), message: e.to_string() })?;
+    let mut cases = Vec::new();
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let case = serde_json::from_str(line).map_err(|e| Error::Script { path: path.into(), message: format!("line {}: {e}", i + 1) })?;
+        cases.push(case);
+    }
+    Ok(cases)
+}
+
+/// Runs the built-in actions and records every call with its slot values.
+struct Recorder {
+    actions: BuiltinActions,
+    calls: Vec<(String, BTreeMap<String, Value>)>,
+}
+
+impl ActionRunner for Recorder {
+    fn run(&mut self, action: &str, flow: &str, slots: &BTreeMap<String, Value>) -> Result<BTreeMap<String, Value>, String> {
+        self.calls.push((action.to_string(), slots.clone()));
+        self.actions.run(action, flow, slots)
+    }
+    fn check(&mut self, rule: &str, slot: &str, value: &Value) -> Result<(), String> {
+        self.actions.check(rule, slot, value)
+    }
+}
+
+/// Plays one case on a fresh conversation (`today` fixes relative dates).
+pub fn run(bot: &Bot, case: &Case, today: NaiveDate) -> CaseReport {
+    let mut conversation = Conversation::new(&case.id);
+    let mut recorder = Recorder { actions: BuiltinActions { today }, calls: Vec::new() };
+    let mut handed_off = false;
+    for text in &case.turns {
+        let result = bot.respond_with(&mut conversation, text, &mut recorder);
+        handed_off |= result.handoff.is_some();
+    }
+    let mut problems = Vec::new();
+    for (action, wanted) in &case.expect.actions {
+        let calls: Vec<&BTreeMap<String, Value>> = recorder.calls.iter().filter(|(a, _)| a == action).map(|(_, s)| s).collect();
+        if calls.is_empty() {
+            problems.push(format!("`{action}` was not called"));
+            continue;
+        }
+        let matching = calls.iter().any(|slots| wanted.iter().all(|(slot, value)| slots.get(slot).is_some_and(|v| same(v, value))));
+        if !matching {
+            let seen: Vec<String> = calls.iter().map(|s| serde_json::to_string(s).unwrap_or_default()).collect();
+            problems.push(format!("`{action}` was called with {}, not {}", seen.join(" and "), serde_json::to_string(wanted).unwrap_or_default()));
+        }
+    }
+    for action in &case.expect.no_actions {
+        if recorder.calls.iter().any(|(a, _)| a == action) {
+            problems.push(format!("`{action}` was called"));
+        }
+    }
+    for (slot, value) in &case.expect.never_values {
+        if let Some((action, _)) = recorder.calls.iter().find(|(_, s)| s.get(slot).is_some_and(|v| same(v, value))) {
+            problems.push(format!("`{action}` was called with the corrected {slot} {value}"));
+        }
+    }
+    if let Some(expected) = case.expect.handoff
+        && expected != handed_off
+    {
+        problems.push(if expected { "not handed off".to_string() } else { "handed off".to_string() });
+    }
+    CaseReport { id: case.id.clone(), kind: case.kind.clone(), problems, transcript: conversation.transcript }
+}
+
+/// Whether a value an action got matches the expected one (see the module doc).
+fn same(actual: &Value, expected: &Value) -> bool {
+    let wanted = match expected {
+        Value::String(s) => s.trim().to_string(),
+        other => other.to_string(),
+    };
+    match actual {
+        Value::Object(money) if money.contains_key("amount") => {
+            let mut parts = wanted.split_whitespace();
+            let amount = parts.next().and_then(|a| a.replace(',', "").parse::<f64>().ok());
+            let currency = parts.next();
+            let actual_amount = money.get("amount").and_then(Value::as_f64);
+            let actual_currency = money.get("currency").and_then(Value::as_str);
+            matches!((amount, actual_amount), (Some(a), Some(b)) if (a - b).abs() < 0.005)
+                && currency.is_none_or(|c| actual_currency.is_some_and(|a| a.eq_ignore_ascii_case(c)))
+        }
+        Value::Number(n) => wanted.replace(',', "").parse::<f64>().is_ok_and(|w| n.as_f64().is_some_and(|a| (a - w).abs() < 0.005)),
+        Value::String(s) => s.to_lowercase().contains(&wanted.to_lowercase()),
+        other => other.to_string() == wanted,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::same;
+
+    #[test]
+    fn values_compare_by_kind() {
+        assert!(same(&json!({"amount": 15000.0, "currency": "USD"}), &json!("15000")));
+        assert!(same(&json!({"amount": 80.0, "currency": "EUR"}), &json!("80 EUR")));
+        assert!(!same(&json!({"amount": 80.0, "currency": "USD"}), &json!("80 EUR")));
+        assert!(!same(&json!({"amount": 12000.0, "currency": "USD"}), &json!("15000")));
+        assert!(same(&json!(5), &json!("5")) && same(&json!(5), &json!(5)));
+        assert!(same(&json!("the handle snapped"), &json!("Handle")));
+        assert!(!same(&json!("2026-12-15"), &json!("2026-12-18")));
+    }
+}
