@@ -1,5 +1,8 @@
 //! Finding entities: the domain's regexes and lookup lists, and the built-in typed values.
-//! Overlapping finds are resolved longest-first, domain entities before built-ins.
+//! Overlapping finds are resolved longest-first, domain entities before built-ins; a find of
+//! another kind over exactly the same text is kept as an alternative reading ("15000" is an
+//! order number by the domain's regex and a number by the built-in), so that the dialogue
+//! policy can take the reading the question or the slot being corrected needs.
 
 use std::collections::HashMap;
 
@@ -21,7 +24,20 @@ pub struct Entity {
     pub start: usize,
     pub end: usize,
     pub extractor: String,
+    /// Other kinds of entity found over exactly the same text, in order of precedence.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<Reading>,
 }
+
+/// Another reading of an entity's text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reading {
+    pub entity: String,
+    pub normalized: Value,
+}
+
+/// A find: start, end (bytes), finder order, entity, normalized value, extractor.
+type Found = (usize, usize, usize, String, Value, String);
 
 #[derive(Clone)]
 enum Finder {
@@ -53,7 +69,7 @@ impl EntityExtractor {
     }
 
     pub fn extract(&self, text: &str, today: NaiveDate) -> Vec<Entity> {
-        let mut found: Vec<(usize, usize, usize, String, Value, String)> = Vec::new(); // start, end, order, ...
+        let mut found: Vec<Found> = Vec::new();
         for (order, (name, finder)) in self.finders.iter().enumerate() {
             match finder {
                 Finder::Regex(pattern) => {
@@ -76,21 +92,29 @@ impl EntityExtractor {
             }
         }
         found.sort_by_key(|f| (std::cmp::Reverse(f.1 - f.0), f.2, f.0));
-        let mut kept: Vec<(usize, usize, usize, String, Value, String)> = Vec::new();
+        let mut kept: Vec<(Found, Vec<Reading>)> = Vec::new();
         for f in found {
-            if f.0 < f.1 && kept.iter().all(|k| f.1 <= k.0 || f.0 >= k.1) {
-                kept.push(f);
+            if f.0 >= f.1 {
+                continue;
+            }
+            if let Some((k, alternatives)) = kept.iter_mut().find(|(k, _)| (k.0, k.1) == (f.0, f.1)) {
+                if k.3 != f.3 && !alternatives.iter().any(|a| a.entity == f.3) {
+                    alternatives.push(Reading { entity: f.3, normalized: f.4 });
+                }
+            } else if kept.iter().all(|(k, _)| f.1 <= k.0 || f.0 >= k.1) {
+                kept.push((f, Vec::new()));
             }
         }
-        kept.sort_by_key(|f| f.0);
+        kept.sort_by_key(|(f, _)| f.0);
         kept.into_iter()
-            .map(|(start, end, _, entity, normalized, extractor)| Entity {
+            .map(|((start, end, _, entity, normalized, extractor), alternatives)| Entity {
                 value: text[start..end].to_string(),
                 start: text[..start].chars().count(),
                 end: text[..end].chars().count(),
                 entity,
                 normalized,
                 extractor,
+                alternatives,
             })
             .collect()
     }

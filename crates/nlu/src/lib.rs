@@ -48,6 +48,6 @@ pub mod slots;
 
 pub use builtin::Builtin;
 pub use domain::{EntityDef, IntentDef, NluDomain, NluError};
-pub use entities::{Entity, EntityExtractor};
+pub use entities::{Entity, EntityExtractor, Reading};
 pub use encoder::SentenceEncoder;
 pub use parser::{EncoderChoice, IntentScore, IntentSpan, ParseResult, Parser, OUT_OF_SCOPE};

@@ -200,6 +200,7 @@ impl Parser {
                 start: span.start,
                 end: span.end,
                 extractor: "tagger".into(),
+                alternatives: Vec::new(),
             }));
         }
         let intents = self.requests(&read, &intent, today);
