@@ -66,6 +66,17 @@ pub struct SlotDef {
     /// How the slot is called in messages ("the amount"); default: the name with spaces.
     #[serde(default)]
     pub label: Option<String>,
+    /// A value settled by an earlier flow is offered to a later flow that collects this slot
+    /// ("For order 48213?"), never used without a yes.
+    #[serde(default)]
+    pub carry: bool,
+    /// Response offering such a value (default `offer_value`, with `{slot}` the label and
+    /// `{value}` the value).
+    #[serde(default)]
+    pub offer: Option<String>,
+    /// The question may be declined: "no" leaves the slot empty and the flow goes on.
+    #[serde(default)]
+    pub optional: bool,
 }
 
 /// A condition on slot values, for branches.
@@ -116,8 +127,13 @@ pub struct FlowDef {
 pub struct Settings {
     pub max_retries: u32,
     pub default_currency: String,
-    /// A flow-starting intent at least this confident interrupts a free-text answer.
+    /// A flow-starting intent at least this confident interrupts the active flow (which waits
+    /// and resumes) or a free-text answer; cancel needs it too while a flow is active.
     pub digression_confidence: f32,
+    /// A request at least this sure is taken as one where the bot waits for a value: a hand-off,
+    /// a question the bot answers at once (a flow without slots), yes / no / small talk out of
+    /// place (answered, not counted as a failed attempt).
+    pub request_confidence: f32,
     pub affirm: String,
     pub deny: String,
     pub cancel: String,
@@ -130,6 +146,7 @@ impl Default for Settings {
             max_retries: 3,
             default_currency: "USD".into(),
             digression_confidence: 0.6,
+            request_confidence: 0.6,
             affirm: "affirm".into(),
             deny: "deny".into(),
             cancel: "cancel".into(),
@@ -238,6 +255,7 @@ impl FlowSet {
     pub fn response_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.slots.keys().map(|s| self.ask_response(s)).collect();
         names.extend(self.slots.values().filter_map(|s| s.invalid.clone()));
+        names.extend(self.slots.values().filter_map(|s| s.offer.clone()));
         for ops in self.programs.values() {
             for op in ops {
                 if let Op::Confirm(r) | Op::Say(r) = op {
@@ -257,6 +275,16 @@ impl FlowSet {
         names.sort();
         names.dedup();
         names
+    }
+
+    /// The step of `flow` that collects `slot`.
+    pub(crate) fn collect_step(&self, flow: &str, slot: &str) -> Option<usize> {
+        self.programs.get(flow)?.iter().position(|op| matches!(op, Op::Collect(s) if s == slot))
+    }
+
+    /// A flow that needs nothing from the user (an FAQ answer, a greeting, a listing).
+    pub fn answers_at_once(&self, flow: &str) -> bool {
+        self.flow_slots(flow).is_empty()
     }
 
     pub(crate) fn ask_response(&self, slot: &str) -> String {

@@ -11,11 +11,14 @@
 //!   out-of-scope fallback, re-prompts with a reason and a retry cap, and hand-off.
 //! - [`DialogueState`]: the whole state, serializable (inspect it as JSON).
 
+mod carry;
+mod fill;
 mod flows;
+mod policy;
 mod state;
 mod tracker;
 mod validate;
 
 pub use flows::{Cond, FlowDef, FlowError, FlowSet, Settings, SlotDef, SlotType, Step};
 pub use state::{DialogueState, Frame, SlotValue, TurnRecord};
-pub use tracker::{ActionRunner, HandoffSummary, Output, TurnEntity, TurnOutcome, Tracker, UserTurn};
+pub use tracker::{ActionRunner, HandoffSummary, Output, Rule, TurnEntity, TurnOutcome, Tracker, UserTurn};

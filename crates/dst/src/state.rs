@@ -38,6 +38,12 @@ pub struct Frame {
     pub queued: bool,
     /// Failed attempts per slot.
     pub retries: BTreeMap<String, u32>,
+    /// A slot for which a value settled earlier was offered ("For order 48213?"): a yes takes it.
+    #[serde(default)]
+    pub offered: Option<String>,
+    /// Slots whose offered value the user turned down: asked plainly from then on.
+    #[serde(default)]
+    pub declined: Vec<String>,
 }
 
 impl Frame {
@@ -51,6 +57,8 @@ impl Frame {
             confirmed: false,
             queued: false,
             retries: BTreeMap::new(),
+            offered: None,
+            declined: Vec::new(),
         }
     }
 
@@ -84,6 +92,9 @@ pub struct DialogueState {
     pub turns: Vec<TurnRecord>,
     /// Set when a human agent has the conversation; the bot then stays quiet.
     pub handed_off: Option<String>,
+    /// Values of completed flows that later flows may be offered (slots marked `carry`).
+    #[serde(default)]
+    pub settled: BTreeMap<String, SlotValue>,
 }
 
 impl DialogueState {

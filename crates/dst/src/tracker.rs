@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::flows::{Cond, FlowSet, Op, SlotType, cond_slot};
+use crate::flows::{Cond, FlowSet, Op, cond_slot};
 use crate::state::{DialogueState, Frame, SlotValue, TurnRecord};
-use crate::validate::{convert, display};
+use crate::validate::display;
 
 /// An entity the recognizer found in the turn.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -15,6 +15,21 @@ pub struct TurnEntity {
     pub entity: String,
     pub value: String,
     pub normalized: Value,
+    /// Other readings of the same text (entity, normalized value): "15000" is an order number
+    /// and a number. A slot takes the first reading it accepts (see [`Tracker::handle`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<(String, Value)>,
+}
+
+impl TurnEntity {
+    pub fn new(entity: impl Into<String>, value: impl Into<String>, normalized: Value) -> Self {
+        Self { entity: entity.into(), value: value.into(), normalized, alternatives: Vec::new() }
+    }
+
+    /// The readings of the text, the recognizer's first.
+    pub(crate) fn readings(&self) -> impl Iterator<Item = (&str, &Value)> {
+        std::iter::once((self.entity.as_str(), &self.normalized)).chain(self.alternatives.iter().map(|(e, v)| (e.as_str(), v)))
+    }
 }
 
 /// A recognised user turn.
@@ -59,6 +74,50 @@ pub enum Output {
     Handoff(HandoffSummary),
 }
 
+/// A policy rule that shaped the turn (shown by `chat --explain` and in the tracker's events).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum Rule {
+    /// A new value replaced a filled slot's (a correction, at a confirmation or later).
+    CorrectionApplied { slot: String, from: String, to: String },
+    /// At a confirmation the user named a slot without a value the bot could use: asked again.
+    CorrectionAsked { slot: String },
+    /// A request (a question the bot answers, yes/no, a hand-off) was taken as one, not stored
+    /// as the free-text answer the bot waited for.
+    RequestOverAnswer { intent: String, slot: String },
+    /// yes / no / thanks where the bot waited for a value: answered, not counted as an attempt.
+    OutOfPlace { intent: String, slot: String },
+    /// An optional question declined ("no"): left empty.
+    Declined { slot: String },
+    /// A value settled earlier in the conversation was offered for this flow.
+    CarriedOffered { slot: String, value: String },
+    /// The user took the offered value.
+    CarriedAccepted { slot: String },
+    /// Another flow began over the active one, which waits and resumes after it.
+    Parked { flow: String, by: String },
+    /// Cancel and a new request in one message: the old flow closed, the new one began.
+    Switched { from: String, to: String },
+    /// Misses in a row: the bot said what it can do, with examples.
+    Recovery { misses: usize },
+}
+
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rule::CorrectionApplied { slot, from, to } => write!(f, "correction applied: {slot} {from:?} → {to:?}"),
+            Rule::CorrectionAsked { slot } => write!(f, "correction asked: {slot} named without a usable value, asked again"),
+            Rule::RequestOverAnswer { intent, slot } => write!(f, "request over answer: {intent} taken as a request, not as {slot}"),
+            Rule::OutOfPlace { intent, slot } => write!(f, "out of place: {intent} while waiting for {slot} (not counted as an attempt)"),
+            Rule::Declined { slot } => write!(f, "declined: {slot} left empty"),
+            Rule::CarriedOffered { slot, value } => write!(f, "carried-over value offered: {slot} = {value:?}"),
+            Rule::CarriedAccepted { slot } => write!(f, "carried-over value taken: {slot}"),
+            Rule::Parked { flow, by } => write!(f, "switch: {flow} on hold while {by} runs"),
+            Rule::Switched { from, to } => write!(f, "switch: {from} cancelled, {to} started"),
+            Rule::Recovery { misses } => write!(f, "recovery: {misses} misses in a row, said what the bot can do"),
+        }
+    }
+}
+
 /// The result of one turn.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct TurnOutcome {
@@ -71,6 +130,8 @@ pub struct TurnOutcome {
     pub filled: BTreeMap<String, (String, String)>,
     /// Flows completed this turn.
     pub completed: Vec<String>,
+    /// The policy's rules that fired, in order.
+    pub rules: Vec<Rule>,
 }
 
 /// The dialogue policy over a [`FlowSet`].
@@ -79,16 +140,22 @@ pub struct Tracker {
     pub flows: FlowSet,
 }
 
-struct Turn<'a> {
-    index: usize,
-    input: &'a UserTurn,
-    runner: &'a mut dyn ActionRunner,
-    out: TurnOutcome,
+pub(crate) struct Turn<'a> {
+    pub(crate) index: usize,
+    pub(crate) input: &'a UserTurn,
+    pub(crate) runner: &'a mut dyn ActionRunner,
+    pub(crate) out: TurnOutcome,
+    /// The bot asked the user something this turn (a slot, a confirmation, an offered value).
+    pub(crate) asked: bool,
 }
 
 impl Turn<'_> {
-    fn say(&mut self, response: impl Into<String>, slots: BTreeMap<String, Value>) {
+    pub(crate) fn say(&mut self, response: impl Into<String>, slots: BTreeMap<String, Value>) {
         self.out.outputs.push(Output::Say { response: response.into(), slots });
+    }
+
+    pub(crate) fn rule(&mut self, rule: Rule) {
+        self.out.rules.push(rule);
     }
 }
 
@@ -102,7 +169,7 @@ impl Tracker {
     /// at once; a flow starts at once when nothing is waiting for the user, and otherwise waits
     /// beneath the active flow and starts when that one ends.
     pub fn handle(&self, state: &mut DialogueState, input: &UserTurn, runner: &mut dyn ActionRunner) -> TurnOutcome {
-        let mut turn = Turn { index: state.turns.len(), input, runner, out: TurnOutcome::default() };
+        let mut turn = Turn { index: state.turns.len(), input, runner, out: TurnOutcome::default(), asked: false };
         if state.handed_off.is_none() {
             self.decide(state, &mut turn);
             for request in &input.more {
@@ -134,90 +201,6 @@ impl Tracker {
         turn.out
     }
 
-    fn decide(&self, state: &mut DialogueState, turn: &mut Turn) {
-        let settings = &self.flows.settings;
-        let intent = turn.input.intent.as_str();
-        // Leaving a flow (cancel, hand-off, another flow) takes a confident intent; a vague
-        // match must not throw away what the user has told us so far.
-        let confident = turn.input.confidence >= settings.digression_confidence;
-        let in_flow = !state.frames.is_empty();
-        if intent == settings.handoff && (confident || !in_flow) {
-            return self.hand_off(state, turn, "the customer asked for a human");
-        }
-        if intent == settings.cancel && (confident || !in_flow) {
-            match state.frames.pop() {
-                Some(frame) => {
-                    turn.say("flow_cancelled", flow_slot(&self.flows.description(&frame.flow)));
-                    self.resume(state, turn);
-                }
-                None => turn.say("nothing_to_cancel", BTreeMap::new()),
-            }
-            return;
-        }
-        let new_flow = self.flows.flow_for_intent(intent).map(str::to_string);
-        let Some(frame) = state.frames.last_mut() else {
-            match new_flow {
-                Some(flow) => self.start(state, turn, &flow),
-                None if intent == settings.affirm || intent == settings.deny => turn.say("nothing_to_confirm", BTreeMap::new()),
-                None => turn.say("out_of_scope", BTreeMap::new()),
-            }
-            return;
-        };
-        let active = frame.flow.clone();
-        let digression = new_flow.as_ref().filter(|f| **f != active && confident).cloned();
-
-        if frame.confirming {
-            let (changed, invalid) = self.fill(frame, turn, false);
-            if changed || invalid {
-                return self.run(state, turn); // corrected (or a bad correction): ask to confirm again
-            }
-            if intent == settings.affirm {
-                frame.confirming = false;
-                frame.confirmed = true;
-                return self.run(state, turn);
-            }
-            if intent == settings.deny {
-                let frame = state.frames.pop().expect("active frame");
-                turn.say("confirmation_denied", flow_slot(&self.flows.description(&frame.flow)));
-                return self.resume(state, turn);
-            }
-            if let Some(flow) = digression {
-                return self.start(state, turn, &flow);
-            }
-            turn.say("please_confirm", BTreeMap::new());
-            return self.run(state, turn);
-        }
-
-        // A free-text answer is taken as it is, unless a confident new intent interrupts it.
-        let (changed, invalid) = self.fill(frame, turn, digression.is_none());
-        if changed || invalid {
-            if invalid && self.over_retry_cap(state) {
-                return self.hand_off(state, turn, "the customer could not give a valid value after repeated attempts");
-            }
-            return self.run(state, turn);
-        }
-        if let Some(flow) = digression {
-            return self.start(state, turn, &flow);
-        }
-        if new_flow.as_deref() == Some(active.as_str()) {
-            return self.run(state, turn);
-        }
-        // Nothing usable: say so, count a retry on the requested slot, ask again.
-        let frame = state.frames.last_mut().expect("active frame");
-        match frame.requested.clone() {
-            Some(slot) => {
-                *frame.retries.entry(slot.clone()).or_default() += 1;
-                if self.over_retry_cap(state) {
-                    return self.hand_off(state, turn, "the customer could not give a valid value after repeated attempts");
-                }
-                let problem = format!("I didn't catch {}", self.flows.label(&slot));
-                turn.say("slot_not_understood", BTreeMap::from([("problem".to_string(), json!(problem))]));
-            }
-            None => turn.say("out_of_scope", BTreeMap::new()),
-        }
-        self.run(state, turn)
-    }
-
     /// A further request from the same utterance.
     fn follow_up(&self, state: &mut DialogueState, turn: &mut Turn, request: &UserTurn) {
         let Some(flow) = self.flows.flow_for_intent(&request.intent).map(str::to_string) else { return };
@@ -230,9 +213,9 @@ impl Tracker {
         let borrowed: Vec<TurnEntity> =
             turn.input.entities.iter().filter(|e| !request.entities.iter().any(|own| own.entity == e.entity)).cloned().collect();
         request.entities.extend(borrowed);
-        let mut sub = Turn { index: turn.index, input: &request, runner: &mut *turn.runner, out: TurnOutcome::default() };
+        let mut sub = Turn { index: turn.index, input: &request, runner: &mut *turn.runner, out: TurnOutcome::default(), asked: false };
         let needs_nothing = self.flows.flow_slots(&flow).is_empty();
-        if needs_nothing || state.frames.is_empty() {
+        if needs_nothing || !turn.asked {
             if !needs_nothing {
                 sub.say("next_request", flow_slot(&self.flows.description(&flow)));
             }
@@ -250,14 +233,16 @@ impl Tracker {
         turn.out.failed_actions.extend(out.failed_actions);
         turn.out.filled.extend(out.filled);
         turn.out.completed.extend(out.completed);
+        turn.out.rules.extend(out.rules);
+        turn.asked |= sub.asked;
     }
 
-    fn over_retry_cap(&self, state: &DialogueState) -> bool {
+    pub(crate) fn over_retry_cap(&self, state: &DialogueState) -> bool {
         state.active().is_some_and(|f| f.retries.values().any(|&r| r >= self.flows.settings.max_retries))
     }
 
     /// Starts `flow` on top of the stack (the active one, if any, is interrupted).
-    fn start(&self, state: &mut DialogueState, turn: &mut Turn, flow: &str) {
+    pub(crate) fn start(&self, state: &mut DialogueState, turn: &mut Turn, flow: &str) {
         let mut frame = Frame::new(flow);
         let (_, invalid) = self.fill(&mut frame, turn, false);
         state.frames.push(frame);
@@ -267,93 +252,14 @@ impl Tracker {
         self.run(state, turn);
     }
 
-    /// Fills the frame's slots from the turn's entities (and, if allowed, the free-text
-    /// answer to the requested slot). Returns (something changed, something was invalid).
-    fn fill(&self, frame: &mut Frame, turn: &mut Turn, free_text: bool) -> (bool, bool) {
-        let slots = self.flows.flow_slots(&frame.flow);
-        let accepts = |slot: &str, entity: &str| {
-            let def = &self.flows.slots[slot];
-            if def.entities.is_empty() { slot == entity } else { def.entities.iter().any(|e| e == entity) }
-        };
-        let mut used_slots: Vec<String> = Vec::new();
-        let (mut changed, mut invalid) = (false, false);
-        for entity in &turn.input.entities {
-            // The requested slot first, then empty slots in order, then filled ones (a correction).
-            let requested = frame.requested.iter().map(String::as_str);
-            let empty = slots.iter().copied().filter(|s| !frame.slots.contains_key(*s));
-            let filled = slots.iter().copied().filter(|s| frame.slots.contains_key(*s));
-            let Some(slot) = requested
-                .chain(empty)
-                .chain(filled)
-                .find(|s| accepts(s, &entity.entity) && !used_slots.iter().any(|u| u == s))
-                .map(str::to_string)
-            else {
-                continue;
-            };
-            used_slots.push(slot.clone());
-            match self.set(frame, turn, &slot, &entity.value, &entity.normalized, &entity.entity) {
-                Ok(true) => changed = true,
-                Ok(false) => {}
-                Err(()) => invalid = true,
-            }
-        }
-        if free_text
-            && let Some(slot) = frame.requested.clone() {
-                let is_text = matches!(self.flows.slots[&slot].kind, SlotType::Text | SlotType::Enum(_));
-                if is_text && !used_slots.contains(&slot) && !frame.slots.contains_key(&slot) {
-                    let text = turn.input.text.clone();
-                    match self.set(frame, turn, &slot, &text, &json!(text), "text") {
-                        Ok(c) => changed |= c,
-                        Err(()) => invalid = true,
-                    }
-                }
-            }
-        (changed, invalid)
-    }
-
-    /// Validates and stores one value; Ok(changed) or Err after saying why it is invalid.
-    fn set(&self, frame: &mut Frame, turn: &mut Turn, slot: &str, text: &str, normalized: &Value, source: &str) -> Result<bool, ()> {
-        let previous = frame.slots.get(slot).map(|v| v.normalized.clone());
-        let checked = convert(&self.flows, slot, normalized, previous.as_ref()).and_then(|value| {
-            match &self.flows.slots[slot].rule {
-                Some(rule) => turn.runner.check(rule, slot, &value).map(|()| value),
-                None => Ok(value),
-            }
-        });
-        match checked {
-            Ok(value) => {
-                if previous.as_ref() == Some(&value) {
-                    return Ok(false);
-                }
-                turn.out.filled.insert(slot.into(), (text.into(), source.into()));
-                frame.slots.insert(
-                    slot.into(),
-                    SlotValue { value: text.into(), normalized: value, turn: turn.index, confidence: turn.input.confidence, source: source.into() },
-                );
-                // A changed value needs a fresh confirmation.
-                frame.confirming = false;
-                frame.confirmed = false;
-                Ok(true)
-            }
-            Err(problem) => {
-                *frame.retries.entry(slot.into()).or_default() += 1;
-                let response = self.flows.slots[slot].invalid.clone().unwrap_or_else(|| "slot_invalid".into());
-                let mut slots = frame.values();
-                slots.insert("problem".into(), json!(problem));
-                slots.insert("given".into(), json!(text));
-                turn.say(response, slots);
-                Err(())
-            }
-        }
-    }
-
     /// Runs the active flow until it needs the user (or ends).
-    fn run(&self, state: &mut DialogueState, turn: &mut Turn) {
+    pub(crate) fn run(&self, state: &mut DialogueState, turn: &mut Turn) {
         loop {
             let Some(frame) = state.frames.last_mut() else { return };
             let program = &self.flows.programs[&frame.flow];
             let Some(op) = program.get(frame.pc).cloned() else {
-                let done = state.frames.pop().expect("active frame");
+                let Some(done) = state.frames.pop() else { return };
+                self.settle(state, &done);
                 turn.out.completed.push(done.flow);
                 return self.resume(state, turn);
             };
@@ -362,12 +268,18 @@ impl Tracker {
                     if frame.slots.contains_key(&slot) {
                         frame.pc += 1;
                         frame.requested = None;
-                    } else {
-                        let values = frame.values();
-                        frame.requested = Some(slot.clone());
-                        turn.say(self.flows.ask_response(&slot), values);
-                        return;
+                        continue;
                     }
+                    frame.requested = Some(slot.clone());
+                    turn.asked = true;
+                    if !frame.declined.contains(&slot)
+                        && let Some(carried) = self.carried(state, &slot)
+                    {
+                        return self.offer(state, turn, &slot, carried);
+                    }
+                    let Some(frame) = state.frames.last() else { return };
+                    turn.say(self.flows.ask_response(&slot), frame.values());
+                    return;
                 }
                 Op::Confirm(response) => {
                     if frame.confirmed {
@@ -376,6 +288,7 @@ impl Tracker {
                     } else {
                         frame.confirming = true;
                         frame.requested = None;
+                        turn.asked = true;
                         let values = frame.values();
                         turn.say(response, values);
                         return;
@@ -419,7 +332,7 @@ impl Tracker {
 
     /// Continues the interrupted flow, if there is one, with its slots as they were — or starts
     /// the one the user asked for next.
-    fn resume(&self, state: &mut DialogueState, turn: &mut Turn) {
+    pub(crate) fn resume(&self, state: &mut DialogueState, turn: &mut Turn) {
         if let Some(frame) = state.frames.last_mut() {
             let response = if std::mem::take(&mut frame.queued) { "next_request" } else { "resume_flow" };
             turn.say(response, flow_slot(&self.flows.description(&frame.flow)));
@@ -427,7 +340,7 @@ impl Tracker {
         }
     }
 
-    fn hand_off(&self, state: &mut DialogueState, turn: &mut Turn, reason: &str) {
+    pub(crate) fn hand_off(&self, state: &mut DialogueState, turn: &mut Turn, reason: &str) {
         let summary = self.handoff_summary(state, reason, Some(&turn.input.text));
         state.handed_off = Some(reason.into());
         turn.out.outputs.push(Output::Handoff(summary));
@@ -458,7 +371,7 @@ impl Tracker {
     }
 }
 
-fn flow_slot(description: &str) -> BTreeMap<String, Value> {
+pub(crate) fn flow_slot(description: &str) -> BTreeMap<String, Value> {
     BTreeMap::from([("flow".to_string(), json!(description))])
 }
 

@@ -1,0 +1,150 @@
+//! Filling slots from a turn: which value goes to which slot, validation, corrections.
+
+use serde_json::{Value, json};
+
+use crate::flows::SlotType;
+use crate::state::{Frame, SlotValue};
+use crate::tracker::{Rule, Tracker, Turn, TurnEntity};
+use crate::validate::convert;
+
+impl Tracker {
+    /// Fills the frame's slots from the turn's entities (and, if allowed, the free-text
+    /// answer to the requested slot). Returns (something changed, something was invalid).
+    ///
+    /// Each value goes to the first slot that takes one of its readings, in this order: the
+    /// slot the bot asked for (any reading); an empty slot that takes the recognizer's own
+    /// reading; the slot the message names ("the amount is …", any reading); then filled
+    /// slots (a correction), own reading first. The whole text answers a free-text question
+    /// only when no value went elsewhere. A value equal to a
+    /// slot's current one is placed last: beside a new value it names the old one ("45, not 40").
+    pub(crate) fn fill(&self, frame: &mut Frame, turn: &mut Turn, free_text: bool) -> (bool, bool) {
+        let input = turn.input;
+        let requested = frame.requested.clone();
+        let mut entities: Vec<&TurnEntity> = input.entities.iter().collect();
+        entities.sort_by_key(|e| self.repeats_a_value(frame, e));
+        let named = self.named_slot(&frame.flow, &input.text, |_| true);
+        // A free-text question (a reason, an address) takes the whole message, and its values
+        // fill no empty slot: "I waited 5 days" is a complaint, not a rating of 5. They can still
+        // correct an earlier answer ("sorry, the order is 12346").
+        let free_text_question = free_text && requested.as_deref().is_some_and(|s| self.is_free_text(s));
+        let mut used: Vec<String> = Vec::new();
+        let (mut changed, mut invalid) = (false, false);
+        for entity in entities {
+            let Some((slot, reading, meant)) = self.place(frame, named.as_deref(), entity, &used) else { continue };
+            if free_text_question && !frame.slots.contains_key(&slot) && Some(&slot) != named.as_ref() {
+                continue;
+            }
+            // A value for a slot nobody asked about that does not fit it was not meant for it.
+            if !meant && self.check(turn, &slot, &reading, frame.slots.get(&slot).map(|v| &v.normalized)).is_err() {
+                continue;
+            }
+            used.push(slot.clone());
+            match self.set(frame, turn, &slot, &entity.value, &reading, &entity.entity) {
+                Ok(true) => changed = true,
+                Ok(false) => {}
+                Err(()) => invalid = true,
+            }
+        }
+        // The whole text is the answer (validated: "ORD12345" gets a reason why not) only when
+        // no value of the message went elsewhere.
+        if free_text
+            && used.is_empty()
+            && let Some(slot) = requested
+            && self.flows.slots.get(&slot).is_some_and(|def| matches!(def.kind, SlotType::Text | SlotType::Enum(_)))
+            && !frame.slots.contains_key(&slot)
+        {
+            let text = input.text.clone();
+            match self.set(frame, turn, &slot, &text, &json!(text), "text") {
+                Ok(c) => changed |= c,
+                Err(()) => invalid = true,
+            }
+        }
+        (changed, invalid)
+    }
+
+    /// A slot whose value is the user's own words: text that no entity fills.
+    pub(crate) fn is_free_text(&self, slot: &str) -> bool {
+        self.flows.slots.get(slot).is_some_and(|def| def.kind == SlotType::Text && def.entities.is_empty())
+    }
+
+    /// The slot (not in `used`) and reading an entity goes to, if any, and whether the slot was
+    /// meant (asked for, named or being corrected) rather than merely empty.
+    fn place(&self, frame: &Frame, named: Option<&str>, entity: &TurnEntity, used: &[String]) -> Option<(String, Value, bool)> {
+        let open = |slot: &&str| !used.iter().any(|u| u == slot);
+        let (empty, filled): (Vec<&str>, Vec<&str>) =
+            self.flows.flow_slots(&frame.flow).into_iter().filter(open).partition(|s| !frame.slots.contains_key(*s));
+        let requested: Vec<&str> = frame.requested.as_deref().into_iter().filter(open).collect();
+        let named: Vec<&str> = named.into_iter().filter(open).collect();
+        // (slots, whether only the recognizer's own reading counts, whether the slot is meant),
+        // most wanted first. Another reading must be asked for, named or correct a value: an
+        // order number is not read as a rating nobody asked for.
+        let stages = [(&requested, false, true), (&empty, true, false), (&named, false, true), (&filled, true, true), (&filled, false, true)];
+        stages.into_iter().find_map(|(slots, primary_only, meant)| {
+            slots.iter().find_map(|slot| {
+                let mut readings = entity.readings().take(if primary_only { 1 } else { usize::MAX });
+                readings.find(|(kind, _)| self.accepts(slot, kind)).map(|(_, value)| (slot.to_string(), value.clone(), meant))
+            })
+        })
+    }
+
+    /// Whether a slot takes values of this entity kind (by default, the slot's own name).
+    pub(crate) fn accepts(&self, slot: &str, entity: &str) -> bool {
+        match self.flows.slots.get(slot) {
+            Some(def) if def.entities.is_empty() => slot == entity,
+            Some(def) => def.entities.iter().any(|e| e == entity),
+            None => false,
+        }
+    }
+
+    /// Whether the entity, read as any slot of the frame takes it, equals that slot's value.
+    fn repeats_a_value(&self, frame: &Frame, entity: &TurnEntity) -> bool {
+        frame.slots.iter().any(|(slot, current)| {
+            entity.readings().any(|(kind, value)| {
+                self.accepts(slot, kind) && convert(&self.flows, slot, value, Some(&current.normalized)).is_ok_and(|v| v == current.normalized)
+            })
+        })
+    }
+
+    /// The slot's typed value for `normalized`, or why it does not fit (type, range, pattern,
+    /// then the slot's named rule).
+    fn check(&self, turn: &mut Turn, slot: &str, normalized: &Value, previous: Option<&Value>) -> Result<Value, String> {
+        convert(&self.flows, slot, normalized, previous).and_then(|value| match self.flows.slots.get(slot).and_then(|def| def.rule.as_ref()) {
+            Some(rule) => turn.runner.check(rule, slot, &value).map(|()| value),
+            None => Ok(value),
+        })
+    }
+
+    /// Validates and stores one value; Ok(changed) or Err after saying why it is invalid.
+    pub(crate) fn set(&self, frame: &mut Frame, turn: &mut Turn, slot: &str, text: &str, normalized: &Value, source: &str) -> Result<bool, ()> {
+        let previous = frame.slots.get(slot).cloned();
+        match self.check(turn, slot, normalized, previous.as_ref().map(|p| &p.normalized)) {
+            Ok(value) => {
+                if previous.as_ref().is_some_and(|p| p.normalized == value) {
+                    return Ok(false);
+                }
+                if let Some(previous) = &previous {
+                    turn.rule(Rule::CorrectionApplied { slot: slot.into(), from: previous.value.clone(), to: text.into() });
+                }
+                turn.out.filled.insert(slot.into(), (text.into(), source.into()));
+                frame.slots.insert(
+                    slot.into(),
+                    SlotValue { value: text.into(), normalized: value, turn: turn.index, confidence: turn.input.confidence, source: source.into() },
+                );
+                frame.offered = None;
+                // A changed value needs a fresh confirmation.
+                frame.confirming = false;
+                frame.confirmed = false;
+                Ok(true)
+            }
+            Err(problem) => {
+                *frame.retries.entry(slot.into()).or_default() += 1;
+                let response = self.flows.slots.get(slot).and_then(|def| def.invalid.clone()).unwrap_or_else(|| "slot_invalid".into());
+                let mut slots = frame.values();
+                slots.insert("problem".into(), json!(problem));
+                slots.insert("given".into(), json!(text));
+                turn.say(response, slots);
+                Err(())
+            }
+        }
+    }
+}

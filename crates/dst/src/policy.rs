@@ -1,0 +1,258 @@
+//! The policy's decisions for one user turn, by where the conversation stands: no flow, a
+//! carried value offered, a confirmation, or a question waiting for a value. Each decision is a
+//! general rule (a [`Rule`] names the ones worth explaining), never a list of phrases.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use crate::state::DialogueState;
+use crate::tracker::{Rule, Tracker, Turn, flow_slot};
+
+/// What the turn's intent means to the policy.
+struct Reading {
+    /// The flow the intent starts, if any.
+    flow: Option<String>,
+    /// At least `digression_confidence`: may leave or interrupt the active flow.
+    confident: bool,
+    /// At least `request_confidence`: taken as a request where the bot waits for a value.
+    sure: bool,
+}
+
+const CANNOT_GIVE_A_VALUE: &str = "the customer could not give a valid value after repeated attempts";
+
+impl Tracker {
+    fn reading(&self, turn: &Turn) -> Reading {
+        let settings = &self.flows.settings;
+        Reading {
+            flow: self.flows.flow_for_intent(&turn.input.intent).map(str::to_string),
+            confident: turn.input.confidence >= settings.digression_confidence,
+            sure: turn.input.confidence >= settings.request_confidence,
+        }
+    }
+
+    fn is(&self, turn: &Turn, intent: impl Fn(&crate::Settings) -> &String) -> bool {
+        turn.input.intent == *intent(&self.flows.settings)
+    }
+
+    pub(crate) fn decide(&self, state: &mut DialogueState, turn: &mut Turn) {
+        let reading = self.reading(turn);
+        let in_flow = !state.frames.is_empty();
+        // Asking for a person, anywhere in the message, is never stored as an answer; leaving a
+        // flow (cancel) takes a confident intent, so that a vague match does not throw away
+        // what the user said.
+        let asks_for_a_person = |t: &crate::UserTurn| t.intent == self.flows.settings.handoff && t.confidence >= self.flows.settings.request_confidence;
+        if self.is(turn, |s| &s.handoff) && !in_flow || asks_for_a_person(turn.input) || turn.input.more.iter().any(asks_for_a_person) {
+            return self.hand_off(state, turn, "the customer asked for a human");
+        }
+        if self.is(turn, |s| &s.cancel) && (reading.confident || !in_flow) {
+            return self.cancel(state, turn);
+        }
+        let Some(frame) = state.frames.last() else { return self.idle(state, turn, &reading) };
+        if let Some(slot) = frame.offered.clone() {
+            return self.answer_offer(state, turn, &reading, &slot);
+        }
+        if frame.confirming { self.confirming(state, turn, &reading) } else { self.collecting(state, turn, &reading) }
+    }
+
+    /// Cancel closes the active flow; with another request in the same message ("scratch
+    /// that, I need to submit an expense") that request starts next, instead of the flow beneath.
+    fn cancel(&self, state: &mut DialogueState, turn: &mut Turn) {
+        let Some(frame) = state.frames.pop() else { return turn.say("nothing_to_cancel", BTreeMap::new()) };
+        turn.say("flow_cancelled", flow_slot(&self.flows.description(&frame.flow)));
+        let settings = &self.flows.settings;
+        let next = turn.input.more.iter().find_map(|r| {
+            let flow = self.flows.flow_for_intent(&r.intent)?;
+            (r.confidence >= settings.digression_confidence).then(|| flow.to_string())
+        });
+        match next {
+            Some(flow) => turn.rule(Rule::Switched { from: frame.flow, to: flow }),
+            None => self.resume(state, turn),
+        }
+    }
+
+    /// No flow is active: start the one asked for, or say what the bot can do.
+    fn idle(&self, state: &mut DialogueState, turn: &mut Turn, reading: &Reading) {
+        if let Some(flow) = &reading.flow {
+            return self.start(state, turn, flow);
+        }
+        if self.is(turn, |s| &s.affirm) || self.is(turn, |s| &s.deny) {
+            return turn.say("nothing_to_confirm", BTreeMap::new());
+        }
+        // A second miss in a row: what the bot can do, with an example of each.
+        let misses = 1 + state.turns.iter().rev().take_while(|t| t.flow.is_none() && t.responses.iter().any(|r| is_miss(r))).count();
+        if misses >= 2 {
+            turn.rule(Rule::Recovery { misses });
+            return turn.say("capabilities", BTreeMap::new());
+        }
+        turn.say("out_of_scope", BTreeMap::new());
+    }
+
+    /// A value settled earlier was offered for `slot`: yes takes it, no asks plainly, a value
+    /// fills the slot, anything else is handled as an answer to the question.
+    fn answer_offer(&self, state: &mut DialogueState, turn: &mut Turn, reading: &Reading, slot: &str) {
+        let Some(frame) = state.frames.last_mut() else { return };
+        frame.offered = None;
+        if turn.input.entities.is_empty() && reading.sure {
+            if self.is(turn, |s| &s.affirm) {
+                self.accept_offer(state, turn, slot);
+                return self.run(state, turn);
+            }
+            if self.is(turn, |s| &s.deny) {
+                frame.declined.push(slot.to_string());
+                return self.run(state, turn);
+            }
+        }
+        self.collecting(state, turn, reading)
+    }
+
+    /// Waiting for yes or no. A value changes the summary (with or without a "no"), and the
+    /// confirmation is asked again; naming a value without giving one asks for it again.
+    fn confirming(&self, state: &mut DialogueState, turn: &mut Turn, reading: &Reading) {
+        let Some(frame) = state.frames.last_mut() else { return };
+        let (changed, invalid) = self.fill(frame, turn, false);
+        if changed || invalid {
+            return self.run(state, turn);
+        }
+        if self.is(turn, |s| &s.affirm) {
+            frame.confirming = false;
+            frame.confirmed = true;
+            return self.run(state, turn);
+        }
+        if self.is(turn, |s| &s.deny) {
+            let flow = frame.flow.clone();
+            state.frames.pop();
+            turn.say("confirmation_denied", flow_slot(&self.flows.description(&flow)));
+            return self.resume(state, turn);
+        }
+        if let Some(flow) = reading.flow.as_ref().filter(|f| **f != frame.flow && (reading.confident || reading.sure && self.flows.answers_at_once(f))) {
+            return self.interrupt(state, turn, flow);
+        }
+        if let Some(slot) = self.named_slot(&frame.flow, &turn.input.text, |s| frame.slots.contains_key(s)) {
+            // Ask for it again; the new value brings the confirmation back (the old one is gone,
+            // so it can never be submitted).
+            frame.slots.remove(&slot);
+            frame.confirming = false;
+            frame.pc = self.flows.collect_step(&frame.flow, &slot).unwrap_or(frame.pc);
+            frame.requested = Some(slot.clone());
+            turn.asked = true;
+            let values = frame.values();
+            turn.say(self.flows.ask_response(&slot), values);
+            return turn.rule(Rule::CorrectionAsked { slot });
+        }
+        turn.say("please_confirm", BTreeMap::new());
+        self.run(state, turn)
+    }
+
+    /// Waiting for a value (or nothing in particular). A confident request for another flow
+    /// interrupts, with its own values; a request, yes/no or small talk is answered rather than
+    /// stored as a free-text answer; only real attempts count towards the retry cap.
+    fn collecting(&self, state: &mut DialogueState, turn: &mut Turn, reading: &Reading) {
+        let Some(frame) = state.frames.last_mut() else { return };
+        let active = frame.flow.clone();
+        let requested = frame.requested.clone();
+        // An answer to the question wins: another flow interrupts only when the message gives
+        // no value the asked-for slot takes as read ("APR-1077" answers "Which request?"
+        // whatever it sounds like) — or, read another way, when the message is nothing but
+        // the value ("28500" answers "What's the amount?", "where is order 12346" does not).
+        let bare = bare_value(turn.input);
+        let answers = requested.as_deref().is_some_and(|slot| {
+            turn.input.entities.iter().any(|e| e.readings().take(if bare { usize::MAX } else { 1 }).any(|(kind, _)| self.accepts(slot, kind)))
+        });
+        if let Some(flow) = reading.flow.as_ref().filter(|f| **f != active && reading.confident && !answers) {
+            return self.interrupt(state, turn, flow);
+        }
+        // Where the user's own words are the answer ("wrong size", "ok thanks, the lamp was
+        // dented"), only a confident question, yes or no is taken as one.
+        let free_text = requested.as_deref().is_some_and(|s| self.is_free_text(s));
+        let sure_enough = reading.confident || !free_text;
+        let answers_at_once = sure_enough && reading.flow.as_ref().is_some_and(|f| *f != active && self.flows.answers_at_once(f));
+        let yes_no = sure_enough && (self.is(turn, |s| &s.affirm) || self.is(turn, |s| &s.deny));
+        let request = reading.sure && turn.input.entities.is_empty() && (answers_at_once || yes_no);
+        let (changed, invalid) = self.fill(frame, turn, !request);
+        if changed || invalid {
+            if invalid && self.over_retry_cap(state) {
+                return self.hand_off(state, turn, CANNOT_GIVE_A_VALUE);
+            }
+            return self.run(state, turn);
+        }
+        let Some(slot) = requested else {
+            turn.say("out_of_scope", BTreeMap::new());
+            return self.run(state, turn);
+        };
+        if reading.flow.as_deref() == Some(active.as_str()) {
+            return self.run(state, turn);
+        }
+        if request && answers_at_once {
+            turn.rule(Rule::RequestOverAnswer { intent: turn.input.intent.clone(), slot });
+            let flow = reading.flow.clone().unwrap_or_default();
+            return self.start(state, turn, &flow);
+        }
+        if request && self.is(turn, |s| &s.deny) && self.flows.slots.get(&slot).is_some_and(|d| d.optional) {
+            frame.slots.insert(slot.clone(), crate::state::SlotValue {
+                value: turn.input.text.clone(),
+                normalized: json!(""),
+                turn: turn.index,
+                confidence: turn.input.confidence,
+                source: "declined".into(),
+            });
+            turn.rule(Rule::Declined { slot });
+            return self.run(state, turn);
+        }
+        if request {
+            turn.rule(Rule::OutOfPlace { intent: turn.input.intent.clone(), slot: slot.clone() });
+            turn.say("still_need", BTreeMap::from([("slot".to_string(), json!(self.flows.label(&slot)))]));
+            return self.run(state, turn);
+        }
+        self.not_understood(state, turn, &slot)
+    }
+
+    /// Another flow begins over the active one, with the turn's values: the active flow waits
+    /// (the user is told when it has answers worth keeping) and resumes after it.
+    fn interrupt(&self, state: &mut DialogueState, turn: &mut Turn, flow: &str) {
+        if let Some(active) = state.frames.last()
+            && !self.flows.answers_at_once(flow)
+            && !active.slots.is_empty()
+        {
+            turn.rule(Rule::Parked { flow: active.flow.clone(), by: flow.to_string() });
+            turn.say("flow_parked", flow_slot(&self.flows.description(&active.flow)));
+        }
+        self.start(state, turn, flow)
+    }
+
+    /// Nothing usable for the requested slot: say so, count the attempt, ask again.
+    fn not_understood(&self, state: &mut DialogueState, turn: &mut Turn, slot: &str) {
+        if let Some(frame) = state.frames.last_mut() {
+            *frame.retries.entry(slot.to_string()).or_default() += 1;
+        }
+        if self.over_retry_cap(state) {
+            return self.hand_off(state, turn, CANNOT_GIVE_A_VALUE);
+        }
+        let problem = format!("I didn't catch {}", self.flows.label(slot));
+        turn.say("slot_not_understood", BTreeMap::from([("problem".to_string(), json!(problem))]));
+        self.run(state, turn)
+    }
+
+    /// The one slot of `flow` (among those `filled` says) whose label's last word the text
+    /// names ("the amount is wrong" → the contract amount).
+    pub(crate) fn named_slot(&self, flow: &str, text: &str, filled: impl Fn(&str) -> bool) -> Option<String> {
+        let words: Vec<String> = text.split(|c: char| !c.is_alphanumeric()).map(str::to_lowercase).collect();
+        let mut named = self.flows.flow_slots(flow).into_iter().filter(|s| filled(s)).filter(|slot| {
+            let label = self.flows.label(slot).to_lowercase();
+            label.split_whitespace().last().is_some_and(|head| words.iter().any(|w| w == head))
+        });
+        let first = named.next()?;
+        named.next().is_none().then(|| first.to_string())
+    }
+}
+
+/// Whether the message is its values and nothing else (spaces and punctuation aside).
+fn bare_value(input: &crate::UserTurn) -> bool {
+    let rest = input.entities.iter().fold(input.text.clone(), |text, e| text.replacen(&e.value, " ", 1));
+    !input.entities.is_empty() && !rest.chars().any(char::is_alphanumeric)
+}
+
+/// Responses that mean the bot did not understand.
+fn is_miss(response: &str) -> bool {
+    matches!(response, "out_of_scope" | "capabilities")
+}

@@ -1,0 +1,296 @@
+//! The policy's rules, one branch at a time, on a small domain with a recording action runner
+//! (no recognizer: each turn is written as the recognizer would hand it over).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use dst::{ActionRunner, DialogueState, FlowSet, Output, Rule, Tracker, TurnEntity, TurnOutcome, UserTurn};
+use serde_json::{Value, json};
+
+const FLOWS: &str = r#"Flows(
+    settings: (digression_confidence: 0.85, request_confidence: 0.7),
+    slots: {
+        "order_id": (type: Text, entities: ["order_id"], pattern: Some("^\\d{5}$"), label: Some("the order number"), carry: true, offer: Some("offer_order_id")),
+        "reason": (type: Text, label: Some("the reason")),
+        "amount": (type: Money, entities: ["money", "number"], max: Some(1000.0), label: Some("the amount")),
+        "feedback": (type: Text, optional: true),
+    },
+    flows: {
+        "hours": (intent: "faq_hours", steps: [Say("faq_hours")]),
+        "status": (intent: "order_status", description: Some("checking an order"), steps: [Collect("order_id"), Action("lookup"), Say("status")]),
+        "refund": (intent: "refund", description: Some("your refund"), steps: [
+            Collect("order_id"), Collect("reason"), Collect("amount"), Confirm("confirm_refund"), Action("create_refund"), Say("done"),
+        ]),
+        "survey": (intent: "survey", steps: [Collect("feedback"), Action("record"), Say("thanks")]),
+    },
+)"#;
+
+/// Records every action with the slots it was called with.
+#[derive(Default)]
+struct Recorder {
+    calls: Vec<(String, BTreeMap<String, Value>)>,
+}
+
+impl ActionRunner for Recorder {
+    fn run(&mut self, action: &str, _flow: &str, slots: &BTreeMap<String, Value>) -> Result<BTreeMap<String, Value>, String> {
+        self.calls.push((action.to_string(), slots.clone()));
+        Ok(BTreeMap::new())
+    }
+    fn check(&mut self, _rule: &str, _slot: &str, _value: &Value) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+struct Chat {
+    tracker: Tracker,
+    state: DialogueState,
+    actions: Recorder,
+}
+
+impl Chat {
+    fn new() -> Self {
+        let flows = FlowSet::from_str(Path::new("flows.ron"), FLOWS).expect("test flows load");
+        Self { tracker: Tracker::new(flows), state: DialogueState::default(), actions: Recorder::default() }
+    }
+
+    fn say(&mut self, turn: UserTurn) -> TurnOutcome {
+        self.tracker.handle(&mut self.state, &turn, &mut self.actions)
+    }
+
+    fn slot(&self, name: &str) -> Option<Value> {
+        self.state.slot(name).map(|v| v.normalized.clone())
+    }
+}
+
+fn turn(text: &str, intent: &str, confidence: f32) -> UserTurn {
+    UserTurn { text: text.into(), intent: intent.into(), confidence, entities: Vec::new(), more: Vec::new() }
+}
+
+fn with(mut turn: UserTurn, entities: Vec<TurnEntity>) -> UserTurn {
+    turn.entities = entities;
+    turn
+}
+
+fn order(id: &str) -> TurnEntity {
+    TurnEntity::new("order_id", id, json!(id))
+}
+
+fn number(text: &str, n: f64) -> TurnEntity {
+    TurnEntity::new("number", text, json!(n))
+}
+
+fn responses(out: &TurnOutcome) -> Vec<String> {
+    out.outputs
+        .iter()
+        .map(|o| match o {
+            Output::Say { response, .. } => response.clone(),
+            Output::Handoff(_) => "handoff".into(),
+        })
+        .collect()
+}
+
+/// A refund waiting at its confirmation: order 12345, "broken", $40.
+fn at_confirmation() -> Chat {
+    let mut chat = Chat::new();
+    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    chat.say(turn("it broke", "complaint", 0.5));
+    let out = chat.say(with(turn("40", "inform", 0.5), vec![number("40", 40.0)]));
+    assert_eq!(responses(&out), ["confirm_refund"]);
+    chat
+}
+
+#[test]
+fn idle_starts_a_flow_and_answers_yes_no_out_of_context() {
+    let mut chat = Chat::new();
+    assert_eq!(responses(&chat.say(turn("yes", "affirm", 1.0))), ["nothing_to_confirm"]);
+    assert_eq!(responses(&chat.say(turn("where is my order", "order_status", 0.9))), ["ask_order_id"]);
+}
+
+#[test]
+fn a_second_miss_in_a_row_says_what_the_bot_can_do() {
+    let mut chat = Chat::new();
+    assert_eq!(responses(&chat.say(turn("weather?", "out_of_scope", 0.9))), ["out_of_scope"]);
+    let out = chat.say(turn("tell me a joke", "out_of_scope", 0.9));
+    assert_eq!(responses(&out), ["capabilities"]);
+    assert_eq!(out.rules, [Rule::Recovery { misses: 2 }]);
+    // Anything understood in between starts the count again.
+    chat.say(turn("when are you open", "faq_hours", 0.9));
+    assert_eq!(responses(&chat.say(turn("hmm", "out_of_scope", 0.9))), ["out_of_scope"]);
+}
+
+#[test]
+fn a_correction_at_the_confirmation_is_applied_without_a_no() {
+    let mut chat = at_confirmation();
+    // Text the recognizer read as an order number first, with a number reading too: the
+    // message names the amount, so the amount takes the number.
+    let mut fifty = order("00050");
+    fifty.alternatives = vec![("number".into(), json!(50.0))];
+    let out = chat.say(with(turn("actually the amount is 00050", "inform", 0.5), vec![fifty]));
+    assert_eq!(responses(&out), ["confirm_refund"]);
+    assert!(matches!(&out.rules[..], [Rule::CorrectionApplied { slot, .. }] if slot == "amount"), "{:?}", out.rules);
+    chat.say(turn("yes", "affirm", 1.0));
+    let (action, slots) = chat.actions.calls.last().expect("refund created");
+    assert_eq!(action, "create_refund");
+    assert_eq!(slots["amount"], json!({"amount": 50.0, "currency": "USD"}));
+}
+
+#[test]
+fn beside_a_new_value_the_old_one_is_not_taken() {
+    for text in ["45, not 40", "not 40 but 45"] {
+        let mut chat = at_confirmation();
+        let mut entities = vec![number("45", 45.0), number("40", 40.0)];
+        if text.starts_with("not") {
+            entities.reverse();
+        }
+        chat.say(with(turn(text, "deny", 0.8), entities));
+        assert_eq!(chat.slot("amount"), Some(json!({"amount": 45.0, "currency": "USD"})), "{text}");
+    }
+}
+
+#[test]
+fn yes_submits_no_denies_and_anything_else_asks_again() {
+    let mut chat = at_confirmation();
+    assert_eq!(responses(&chat.say(turn("hmm", "out_of_scope", 0.3))), ["please_confirm", "confirm_refund"]);
+    assert_eq!(responses(&chat.say(turn("yes", "affirm", 1.0))), ["done"]);
+    assert_eq!(chat.actions.calls.len(), 1);
+
+    let mut chat = at_confirmation();
+    assert_eq!(responses(&chat.say(turn("no", "deny", 1.0))), ["confirmation_denied"]);
+    assert!(chat.actions.calls.is_empty() && chat.state.frames.is_empty());
+}
+
+#[test]
+fn naming_a_slot_at_the_confirmation_without_a_value_asks_for_it_again() {
+    let mut chat = at_confirmation();
+    let out = chat.say(turn("the amount is wrong", "out_of_scope", 0.4));
+    assert_eq!(responses(&out), ["ask_amount"]);
+    assert_eq!(out.rules, [Rule::CorrectionAsked { slot: "amount".into() }]);
+    // The old value is gone: a "yes" now cannot submit it.
+    assert_eq!(responses(&chat.say(turn("yes", "affirm", 1.0))), ["still_need", "ask_amount"]);
+    assert!(chat.actions.calls.is_empty());
+    assert_eq!(responses(&chat.say(with(turn("35", "inform", 0.5), vec![number("35", 35.0)]))), ["confirm_refund"]);
+}
+
+#[test]
+fn a_question_at_the_confirmation_is_answered_then_the_confirmation_asked_again() {
+    let mut chat = at_confirmation();
+    let out = chat.say(turn("when are you open", "faq_hours", 0.75));
+    assert_eq!(responses(&out), ["faq_hours", "resume_flow", "confirm_refund"]);
+}
+
+#[test]
+fn a_free_text_answer_is_stored_unless_it_is_a_request() {
+    let mut chat = Chat::new();
+    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    // A confident question the bot can answer at once is answered, and the reason asked again.
+    let out = chat.say(turn("what are your hours", "faq_hours", 0.9));
+    assert_eq!(responses(&out), ["faq_hours", "resume_flow", "ask_reason"]);
+    assert_eq!(chat.slot("reason"), None);
+    // Asking for a person (sure, not confident) hands off instead of becoming the reason.
+    let out = chat.say(turn("could I speak to a person please", "human", 0.75));
+    assert_eq!(responses(&out), ["handoff"]);
+    assert_eq!(chat.slot("reason"), None);
+    // Handed off: the bot says nothing more.
+    assert!(chat.say(turn("hello?", "greet", 0.9)).outputs.is_empty());
+
+    let mut chat = Chat::new();
+    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    // A vague match of another intent, or a question less than confident, is a reason like any other.
+    chat.say(turn("the courier never rang, it sat in the rain", "order_status", 0.6));
+    assert_eq!(chat.slot("reason"), Some(json!("the courier never rang, it sat in the rain")));
+    let mut chat = Chat::new();
+    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    chat.say(turn("ok thanks, it came after opening hours and broken", "faq_hours", 0.75));
+    assert_eq!(chat.slot("reason"), Some(json!("ok thanks, it came after opening hours and broken")));
+}
+
+#[test]
+fn yes_or_no_where_a_value_is_needed_is_answered_and_not_counted() {
+    let mut chat = Chat::new();
+    chat.say(turn("where is my order", "order_status", 0.9));
+    // A question the bot answers at once, sure but not confident, is answered too.
+    let out = chat.say(turn("are you open today", "faq_hours", 0.75));
+    assert_eq!(responses(&out), ["faq_hours", "resume_flow", "ask_order_id"]);
+    assert_eq!(out.rules, [Rule::RequestOverAnswer { intent: "faq_hours".into(), slot: "order_id".into() }]);
+    for _ in 0..4 {
+        let out = chat.say(turn("yes that's right", "affirm", 0.9));
+        assert_eq!(responses(&out), ["still_need", "ask_order_id"]);
+        assert!(matches!(&out.rules[..], [Rule::OutOfPlace { .. }]));
+    }
+    assert!(chat.state.handed_off.is_none());
+    assert_eq!(chat.state.active().map(|f| f.retries.len()), Some(0));
+    chat.say(with(turn("12345", "inform", 0.5), vec![order("12345")]));
+    assert_eq!(chat.actions.calls[0].0, "lookup");
+}
+
+#[test]
+fn real_misses_reach_the_retry_cap_and_hand_off() {
+    let mut chat = Chat::new();
+    chat.say(turn("where is my order", "order_status", 0.9));
+    assert_eq!(responses(&chat.say(turn("hmm", "out_of_scope", 0.2))), ["slot_invalid", "ask_order_id"]);
+    assert_eq!(responses(&chat.say(with(turn("12", "inform", 0.5), vec![order("12")])))[0], "slot_invalid");
+    assert_eq!(responses(&chat.say(turn("hmm", "out_of_scope", 0.2))), ["slot_invalid", "handoff"]);
+}
+
+#[test]
+fn an_optional_question_can_be_declined() {
+    let mut chat = Chat::new();
+    chat.say(turn("survey", "survey", 0.9));
+    let out = chat.say(turn("no", "deny", 1.0));
+    assert_eq!(out.rules, [Rule::Declined { slot: "feedback".into() }]);
+    assert_eq!(chat.actions.calls[0].0, "record");
+}
+
+#[test]
+fn another_flow_interrupts_with_its_own_values_and_the_first_resumes_with_its_own() {
+    let mut chat = Chat::new();
+    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let out = chat.say(with(turn("where is order 67890", "order_status", 0.92), vec![order("67890")]));
+    assert_eq!(responses(&out), ["flow_parked", "status", "resume_flow", "ask_reason"]);
+    assert_eq!(chat.actions.calls[0].1["order_id"], json!("67890"));
+    assert_eq!(chat.slot("order_id"), Some(json!("12345")));
+}
+
+#[test]
+fn a_settled_value_is_offered_to_the_next_flow() {
+    let mut chat = Chat::new();
+    chat.say(with(turn("where is order 48213", "order_status", 0.95), vec![order("48213")]));
+    let out = chat.say(turn("can I get my money back for it", "refund", 0.9));
+    assert_eq!(responses(&out), ["offer_order_id"]);
+    assert!(matches!(&out.rules[..], [Rule::CarriedOffered { slot, value }] if slot == "order_id" && value == "48213"));
+    let out = chat.say(turn("yes", "affirm", 1.0));
+    assert_eq!(responses(&out), ["ask_reason"]);
+    assert_eq!(chat.state.active().and_then(|f| f.slots.get("order_id")).map(|v| v.source.as_str()), Some("carried"));
+
+    // "no" asks plainly; a number given instead fills the slot.
+    let mut chat = Chat::new();
+    chat.say(with(turn("where is order 48213", "order_status", 0.95), vec![order("48213")]));
+    chat.say(turn("refund please", "refund", 0.9));
+    assert_eq!(responses(&chat.say(turn("no", "deny", 1.0))), ["ask_order_id"]);
+    let mut chat = Chat::new();
+    chat.say(with(turn("where is order 48213", "order_status", 0.95), vec![order("48213")]));
+    chat.say(turn("refund please", "refund", 0.9));
+    chat.say(with(turn("no, 55555", "deny", 0.8), vec![order("55555")]));
+    assert_eq!(chat.slot("order_id"), Some(json!("55555")));
+}
+
+#[test]
+fn cancel_with_a_new_request_switches_flows() {
+    let mut chat = Chat::new();
+    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let mut scratch = turn("scratch that, where is order 67890", "cancel", 0.9);
+    scratch.more = vec![with(turn("where is order 67890", "order_status", 0.9), vec![order("67890")])];
+    let out = chat.say(scratch);
+    assert_eq!(out.rules, [Rule::Switched { from: "refund".into(), to: "status".into() }]);
+    assert_eq!(responses(&out), ["flow_cancelled", "next_request", "status"]);
+    assert_eq!(chat.actions.calls.len(), 1);
+    assert!(chat.state.frames.is_empty());
+}
+
+#[test]
+fn stored_state_from_before_these_fields_loads() {
+    let old = r#"{"frames":[{"flow":"refund","pc":1,"slots":{},"requested":"reason","confirming":false,"retries":{}}],"turns":[],"handed_off":null}"#;
+    let state: DialogueState = serde_json::from_str(old).expect("an older state loads");
+    assert_eq!(state.frames[0].offered, None);
+    assert!(state.settled.is_empty());
+}
