@@ -43,7 +43,7 @@ const BUNDLED_TEMPLATES: [(&str, &str); 3] = [
 ];
 
 /// Responses the engine itself may render, besides those the flows name.
-const ENGINE_RESPONSES: [&str; 13] = [
+const ENGINE_RESPONSES: [&str; 17] = [
     "out_of_scope",
     "nothing_to_cancel",
     "nothing_to_confirm",
@@ -57,6 +57,10 @@ const ENGINE_RESPONSES: [&str; 13] = [
     "slot_not_understood",
     "action_failed",
     "handoff",
+    "still_need",
+    "capabilities",
+    "flow_parked",
+    "offer_value",
 ];
 
 impl Domain {

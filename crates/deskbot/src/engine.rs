@@ -152,7 +152,7 @@ impl Bot {
     /// One turn whose flow actions and slot rules go to `actions` (the server's HTTP webhooks).
     pub fn respond_with(&self, conversation: &mut Conversation, utterance: &str, actions: &mut dyn ActionRunner) -> TurnResult {
         let parse = self.parser.parse(utterance);
-        let turn = user_turn(utterance, &parse);
+        let turn = user_turn(utterance, &parse, &self.domain.flows);
         let outcome = self.tracker.handle(&mut conversation.state, &turn, actions);
         let context = self.context(conversation, utterance);
         let ranker = self.model.as_ref().map(|m| m as &dyn Ranker);
@@ -217,14 +217,19 @@ impl Bot {
 
 /// The recognised turn for the tracker. When the utterance joins several requests, the first
 /// span's intent and entities make the turn and the others follow it in `more`; the turn's
-/// text stays the whole utterance (nothing the user typed is dropped from the history).
-fn user_turn(utterance: &str, parse: &ParseResult) -> UserTurn {
+/// text stays the whole utterance (nothing the user typed is dropped from the history). A later
+/// span whose intent starts no flow ("no, make it 45": a value, a yes or no) is not a request
+/// of its own: it belongs to the span before it, values included.
+fn user_turn(utterance: &str, parse: &ParseResult, flows: &dst::FlowSet) -> UserTurn {
     let entities_in = |start: usize, end: usize| {
         parse
             .entities
             .iter()
             .filter(|e| e.start >= start && e.end <= end)
-            .map(|e| TurnEntity { entity: e.entity.clone(), value: e.value.clone(), normalized: e.normalized.clone() })
+            .map(|e| TurnEntity {
+                alternatives: e.alternatives.iter().map(|a| (a.entity.clone(), a.normalized.clone())).collect(),
+                ..TurnEntity::new(e.entity.clone(), e.value.clone(), e.normalized.clone())
+            })
             .collect()
     };
     let whole = UserTurn {
@@ -234,7 +239,14 @@ fn user_turn(utterance: &str, parse: &ParseResult) -> UserTurn {
         entities: entities_in(0, usize::MAX),
         more: Vec::new(),
     };
-    let [first, rest @ ..] = parse.intents.as_slice() else { return whole };
+    let mut spans: Vec<nlu::IntentSpan> = Vec::new();
+    for span in &parse.intents {
+        match spans.last_mut() {
+            Some(previous) if flows.flow_for_intent(&span.name).is_none() => previous.end = span.end,
+            _ => spans.push(span.clone()),
+        }
+    }
+    let [first, rest @ ..] = spans.as_slice() else { return whole };
     if rest.is_empty() {
         return whole;
     }
@@ -272,7 +284,7 @@ mod tests {
     fn each_request_of_an_utterance_gets_its_own_span_and_entities() {
         let bot = Bot::new(Domain::bundled().unwrap()).unwrap();
         let text = "refund $40 for order 12345 and where is order 67890";
-        let turn = user_turn(text, &bot.parser().parse(text));
+        let turn = user_turn(text, &bot.parser().parse(text), &bot.domain.flows);
         assert_eq!((turn.text.as_str(), turn.intent.as_str()), (text, "request_refund"));
         let values: Vec<&str> = turn.entities.iter().map(|e| e.value.as_str()).collect();
         assert_eq!(values, ["$40", "12345"]);
@@ -283,12 +295,12 @@ mod tests {
 
         // Spans count characters, not bytes.
         let text = "我要退款，还有我的订单12345在哪里";
-        let turn = user_turn(text, &bot.parser().parse(text));
+        let turn = user_turn(text, &bot.parser().parse(text), &bot.domain.flows);
         assert_eq!(turn.more.len(), 1);
         assert_eq!(turn.more[0].text, "我的订单12345在哪里");
         assert!(turn.entities.is_empty());
 
-        let single = user_turn("where is my order 12345", &bot.parser().parse("where is my order 12345"));
+        let single = user_turn("where is my order 12345", &bot.parser().parse("where is my order 12345"), &bot.domain.flows);
         assert!(single.more.is_empty());
         assert_eq!(single.entities.len(), 1);
     }

@@ -19,6 +19,12 @@ pub enum EventKind {
     /// What the user wrote, exactly, and what the NLU made of it.
     User { text: String, intent: String, confidence: f32, entities: Vec<Value>, metadata: Option<Value> },
     Slot { name: String, value: String, entity: String },
+    /// A policy rule that shaped the turn (a correction applied, a carried-over value
+    /// offered, a switch, yes/no out of place, …): `{"event": "policy", "rule": "…", …}`.
+    Policy {
+        #[serde(flatten)]
+        rule: dst::Rule,
+    },
     Action { name: String },
     ActionFailed { name: String, error: String },
     /// A reply; `rephrased` (only written when true) says the model reworded the template's text.
@@ -57,6 +63,9 @@ pub fn turn_events(text: &str, metadata: Option<Value>, turn: &TurnResult) -> Ve
     })];
     for (name, (value, entity)) in &turn.outcome.filled {
         events.push(Event::now(EventKind::Slot { name: name.clone(), value: value.clone(), entity: entity.clone() }));
+    }
+    for rule in &turn.outcome.rules {
+        events.push(Event::now(EventKind::Policy { rule: rule.clone() }));
     }
     for name in &turn.outcome.actions {
         events.push(Event::now(EventKind::Action { name: name.clone() }));

@@ -77,6 +77,9 @@ fn explain(turn: &TurnResult) -> String {
     for (slot, (text, source)) in &turn.outcome.filled {
         lines.push(format!("  slot {slot} ← {text:?} (from {source})"));
     }
+    for rule in &turn.outcome.rules {
+        lines.push(format!("  rule {rule}"));
+    }
     for action in &turn.outcome.actions {
         lines.push(format!("  action {action}"));
     }
