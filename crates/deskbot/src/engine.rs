@@ -218,8 +218,9 @@ impl Bot {
 /// The recognised turn for the tracker. When the utterance joins several requests, the first
 /// span's intent and entities make the turn and the others follow it in `more`; the turn's
 /// text stays the whole utterance (nothing the user typed is dropped from the history). A later
-/// span whose intent starts no flow ("no, make it 45": a value, a yes or no) is not a request
-/// of its own: it belongs to the span before it, values included.
+/// span whose intent starts no flow ("no, make it 45": a value, a yes or no), or is too unsure
+/// to start one on its own ("我要退款，订单12345"), is not a request of its own: it belongs to
+/// the span before it, values included, so that no value said is lost.
 fn user_turn(utterance: &str, parse: &ParseResult, flows: &dst::FlowSet) -> UserTurn {
     let entities_in = |start: usize, end: usize| {
         parse
@@ -242,7 +243,9 @@ fn user_turn(utterance: &str, parse: &ParseResult, flows: &dst::FlowSet) -> User
     let mut spans: Vec<nlu::IntentSpan> = Vec::new();
     for span in &parse.intents {
         match spans.last_mut() {
-            Some(previous) if flows.flow_for_intent(&span.name).is_none() => previous.end = span.end,
+            Some(previous) if flows.flow_for_intent(&span.name).is_none() || span.confidence < flows.settings.digression_confidence => {
+                previous.end = span.end
+            }
             _ => spans.push(span.clone()),
         }
     }

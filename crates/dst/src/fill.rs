@@ -30,7 +30,7 @@ impl Tracker {
         let mut used: Vec<String> = Vec::new();
         let (mut changed, mut invalid) = (false, false);
         for entity in entities {
-            let Some((slot, reading, meant)) = self.place(frame, named.as_deref(), entity, &used) else { continue };
+            let Some((slot, (kind, reading), meant)) = self.place(frame, named.as_deref(), entity, &used) else { continue };
             if free_text_question && !frame.slots.contains_key(&slot) && Some(&slot) != named.as_ref() {
                 continue;
             }
@@ -39,7 +39,7 @@ impl Tracker {
                 continue;
             }
             used.push(slot.clone());
-            match self.set(frame, turn, &slot, &entity.value, &reading, &entity.entity) {
+            match self.set(frame, turn, &slot, &entity.value, &reading, &kind) {
                 Ok(true) => changed = true,
                 Ok(false) => {}
                 Err(()) => invalid = true,
@@ -69,7 +69,7 @@ impl Tracker {
 
     /// The slot (not in `used`) and reading an entity goes to, if any, and whether the slot was
     /// meant (asked for, named or being corrected) rather than merely empty.
-    fn place(&self, frame: &Frame, named: Option<&str>, entity: &TurnEntity, used: &[String]) -> Option<(String, Value, bool)> {
+    fn place(&self, frame: &Frame, named: Option<&str>, entity: &TurnEntity, used: &[String]) -> Option<(String, (String, Value), bool)> {
         let open = |slot: &&str| !used.iter().any(|u| u == slot);
         let (empty, filled): (Vec<&str>, Vec<&str>) =
             self.flows.flow_slots(&frame.flow).into_iter().filter(open).partition(|s| !frame.slots.contains_key(*s));
@@ -82,7 +82,7 @@ impl Tracker {
         stages.into_iter().find_map(|(slots, primary_only, meant)| {
             slots.iter().find_map(|slot| {
                 let mut readings = entity.readings().take(if primary_only { 1 } else { usize::MAX });
-                readings.find(|(kind, _)| self.accepts(slot, kind)).map(|(_, value)| (slot.to_string(), value.clone(), meant))
+                readings.find(|(kind, _)| self.accepts(slot, kind)).map(|(kind, value)| (slot.to_string(), (kind.to_string(), value.clone()), meant))
             })
         })
     }

@@ -73,6 +73,9 @@ fn explain(turn: &TurnResult) -> String {
     let mut lines = vec![format!("  intent: {} ({:.2})", turn.parse.intent.name, turn.parse.intent.confidence)];
     for e in &turn.parse.entities {
         lines.push(format!("  entity {} = {:?} at {}..{} → {}", e.entity, e.value, e.start, e.end, e.normalized));
+        for reading in &e.alternatives {
+            lines.push(format!("    or {} → {}", reading.entity, reading.normalized));
+        }
     }
     for (slot, (text, source)) in &turn.outcome.filled {
         lines.push(format!("  slot {slot} ← {text:?} (from {source})"));
