@@ -152,7 +152,7 @@ impl Bot {
     /// One turn whose flow actions and slot rules go to `actions` (the server's HTTP webhooks).
     pub fn respond_with(&self, conversation: &mut Conversation, utterance: &str, actions: &mut dyn ActionRunner) -> TurnResult {
         let parse = self.parser.parse(utterance);
-        let turn = user_turn(utterance, &parse, &self.domain.flows);
+        let turn = user_turn(utterance, &parse);
         let outcome = self.tracker.handle(&mut conversation.state, &turn, actions);
         let context = self.context(conversation, utterance);
         let ranker = self.model.as_ref().map(|m| m as &dyn Ranker);
@@ -217,11 +217,9 @@ impl Bot {
 
 /// The recognised turn for the tracker. When the utterance joins several requests, the first
 /// span's intent and entities make the turn and the others follow it in `more`; the turn's
-/// text stays the whole utterance (nothing the user typed is dropped from the history). A later
-/// span whose intent starts no flow ("no, make it 45": a value, a yes or no), or is too unsure
-/// to start one on its own ("我要退款，订单12345"), is not a request of its own: it belongs to
-/// the span before it, values included, so that no value said is lost.
-fn user_turn(utterance: &str, parse: &ParseResult, flows: &dst::FlowSet) -> UserTurn {
+/// text stays the whole utterance (nothing the user typed is dropped from the history). Which
+/// spans are requests of their own is the tracker's call.
+fn user_turn(utterance: &str, parse: &ParseResult) -> UserTurn {
     let entities_in = |start: usize, end: usize| {
         parse
             .entities
@@ -240,16 +238,7 @@ fn user_turn(utterance: &str, parse: &ParseResult, flows: &dst::FlowSet) -> User
         entities: entities_in(0, usize::MAX),
         more: Vec::new(),
     };
-    let mut spans: Vec<nlu::IntentSpan> = Vec::new();
-    for span in &parse.intents {
-        match spans.last_mut() {
-            Some(previous) if flows.flow_for_intent(&span.name).is_none() || span.confidence < flows.settings.digression_confidence => {
-                previous.end = span.end
-            }
-            _ => spans.push(span.clone()),
-        }
-    }
-    let [first, rest @ ..] = spans.as_slice() else { return whole };
+    let [first, rest @ ..] = parse.intents.as_slice() else { return whole };
     if rest.is_empty() {
         return whole;
     }
@@ -287,7 +276,7 @@ mod tests {
     fn each_request_of_an_utterance_gets_its_own_span_and_entities() {
         let bot = Bot::new(Domain::bundled().unwrap()).unwrap();
         let text = "refund $40 for order 12345 and where is order 67890";
-        let turn = user_turn(text, &bot.parser().parse(text), &bot.domain.flows);
+        let turn = user_turn(text, &bot.parser().parse(text));
         assert_eq!((turn.text.as_str(), turn.intent.as_str()), (text, "request_refund"));
         let values: Vec<&str> = turn.entities.iter().map(|e| e.value.as_str()).collect();
         assert_eq!(values, ["$40", "12345"]);
@@ -298,12 +287,12 @@ mod tests {
 
         // Spans count characters, not bytes.
         let text = "我要退款，还有我的订单12345在哪里";
-        let turn = user_turn(text, &bot.parser().parse(text), &bot.domain.flows);
+        let turn = user_turn(text, &bot.parser().parse(text));
         assert_eq!(turn.more.len(), 1);
         assert_eq!(turn.more[0].text, "我的订单12345在哪里");
         assert!(turn.entities.is_empty());
 
-        let single = user_turn("where is my order 12345", &bot.parser().parse("where is my order 12345"), &bot.domain.flows);
+        let single = user_turn("where is my order 12345", &bot.parser().parse("where is my order 12345"));
         assert!(single.more.is_empty());
         assert_eq!(single.entities.len(), 1);
     }

@@ -15,8 +15,8 @@ impl Tracker {
     /// slot the bot asked for (any reading); an empty slot that takes the recognizer's own
     /// reading; the slot the message names ("the amount is …", any reading); then filled
     /// slots (a correction), own reading first. The whole text answers a free-text question
-    /// only when no value went elsewhere. A value equal to a
-    /// slot's current one is placed last: beside a new value it names the old one ("45, not 40").
+    /// only when no value went elsewhere. A value equal to a slot's current one is placed last:
+    /// beside a new value it names the old one ("45, not 40").
     pub(crate) fn fill(&self, frame: &mut Frame, turn: &mut Turn, free_text: bool) -> (bool, bool) {
         let input = turn.input;
         let requested = frame.requested.clone();

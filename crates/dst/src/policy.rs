@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use crate::state::DialogueState;
-use crate::tracker::{Rule, Tracker, Turn, flow_slot};
+use crate::tracker::{Rule, Tracker, Turn, UserTurn, flow_slot};
 
 /// What the turn's intent means to the policy.
 struct Reading {
@@ -35,14 +35,19 @@ impl Tracker {
         turn.input.intent == *intent(&self.flows.settings)
     }
 
+    fn is_yes_or_no(&self, turn: &Turn) -> bool {
+        self.is(turn, |s| &s.affirm) || self.is(turn, |s| &s.deny)
+    }
+
     pub(crate) fn decide(&self, state: &mut DialogueState, turn: &mut Turn) {
         let reading = self.reading(turn);
         let in_flow = !state.frames.is_empty();
         // Asking for a person, anywhere in the message, is never stored as an answer; leaving a
         // flow (cancel) takes a confident intent, so that a vague match does not throw away
         // what the user said.
-        let asks_for_a_person = |t: &crate::UserTurn| t.intent == self.flows.settings.handoff && t.confidence >= self.flows.settings.request_confidence;
-        if self.is(turn, |s| &s.handoff) && !in_flow || asks_for_a_person(turn.input) || turn.input.more.iter().any(asks_for_a_person) {
+        let settings = &self.flows.settings;
+        let asks_for_a_person = |t: &UserTurn| t.intent == settings.handoff && t.confidence >= settings.request_confidence;
+        if self.is(turn, |s| &s.handoff) && !in_flow || std::iter::once(turn.input).chain(&turn.input.more).any(asks_for_a_person) {
             return self.hand_off(state, turn, "the customer asked for a human");
         }
         if self.is(turn, |s| &s.cancel) && (reading.confident || !in_flow) {
@@ -60,13 +65,8 @@ impl Tracker {
     fn cancel(&self, state: &mut DialogueState, turn: &mut Turn) {
         let Some(frame) = state.frames.pop() else { return turn.say("nothing_to_cancel", BTreeMap::new()) };
         turn.say("flow_cancelled", flow_slot(&self.flows.description(&frame.flow)));
-        let settings = &self.flows.settings;
-        let next = turn.input.more.iter().find_map(|r| {
-            let flow = self.flows.flow_for_intent(&r.intent)?;
-            (r.confidence >= settings.digression_confidence).then(|| flow.to_string())
-        });
-        match next {
-            Some(flow) => turn.rule(Rule::Switched { from: frame.flow, to: flow }),
+        match turn.input.more.iter().find_map(|r| self.request_flow(r)) {
+            Some(flow) => turn.rule(Rule::Switched { from: frame.flow, to: flow.to_string() }),
             None => self.resume(state, turn),
         }
     }
@@ -76,7 +76,7 @@ impl Tracker {
         if let Some(flow) = &reading.flow {
             return self.start(state, turn, flow);
         }
-        if self.is(turn, |s| &s.affirm) || self.is(turn, |s| &s.deny) {
+        if self.is_yes_or_no(turn) {
             return turn.say("nothing_to_confirm", BTreeMap::new());
         }
         // A second miss in a row: what the bot can do, with an example of each.
@@ -167,7 +167,7 @@ impl Tracker {
         let free_text = requested.as_deref().is_some_and(|s| self.is_free_text(s));
         let sure_enough = reading.confident || !free_text;
         let answers_at_once = sure_enough && reading.flow.as_ref().is_some_and(|f| *f != active && self.flows.answers_at_once(f));
-        let yes_no = sure_enough && (self.is(turn, |s| &s.affirm) || self.is(turn, |s| &s.deny));
+        let yes_no = sure_enough && self.is_yes_or_no(turn);
         let request = reading.sure && turn.input.entities.is_empty() && (answers_at_once || yes_no);
         let (changed, invalid) = self.fill(frame, turn, !request);
         if changed || invalid {
@@ -247,7 +247,7 @@ impl Tracker {
 }
 
 /// Whether the message is its values and nothing else (spaces and punctuation aside).
-fn bare_value(input: &crate::UserTurn) -> bool {
+fn bare_value(input: &UserTurn) -> bool {
     let rest = input.entities.iter().fold(input.text.clone(), |text, e| text.replacen(&e.value, " ", 1));
     !input.entities.is_empty() && !rest.chars().any(char::is_alphanumeric)
 }

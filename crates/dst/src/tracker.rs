@@ -169,7 +169,8 @@ impl Tracker {
     /// at once; a flow starts at once when nothing is waiting for the user, and otherwise waits
     /// beneath the active flow and starts when that one ends.
     pub fn handle(&self, state: &mut DialogueState, input: &UserTurn, runner: &mut dyn ActionRunner) -> TurnOutcome {
-        let mut turn = Turn { index: state.turns.len(), input, runner, out: TurnOutcome::default(), asked: false };
+        let claimed = self.with_unclaimed_values(input);
+        let mut turn = Turn { index: state.turns.len(), input: &claimed, runner, out: TurnOutcome::default(), asked: false };
         if state.handed_off.is_none() {
             self.decide(state, &mut turn);
             for request in &input.more {
@@ -203,8 +204,8 @@ impl Tracker {
 
     /// A further request from the same utterance.
     fn follow_up(&self, state: &mut DialogueState, turn: &mut Turn, request: &UserTurn) {
-        let Some(flow) = self.flows.flow_for_intent(&request.intent).map(str::to_string) else { return };
-        if request.confidence < self.flows.settings.digression_confidence || state.frames.iter().any(|f| f.flow == flow) {
+        let Some(flow) = self.request_flow(request).map(str::to_string) else { return };
+        if state.frames.iter().any(|f| f.flow == flow) {
             return;
         }
         // Values said elsewhere in the utterance count too ("where is my order 12345 and can I
@@ -235,6 +236,25 @@ impl Tracker {
         turn.out.completed.extend(out.completed);
         turn.out.rules.extend(out.rules);
         turn.asked |= sub.asked;
+    }
+
+    /// The flow a further request of the message starts on its own: a flow-starting intent at
+    /// least `digression_confidence` sure.
+    pub(crate) fn request_flow(&self, request: &UserTurn) -> Option<&str> {
+        self.flows.flow_for_intent(&request.intent).filter(|_| request.confidence >= self.flows.settings.digression_confidence)
+    }
+
+    /// The turn with the values of the message's further spans that are no request of their
+    /// own ("no, make it 45": a value; "我要退款，订单12345": a request too unsure to start a
+    /// flow): the first request takes them, so that no value said is lost.
+    fn with_unclaimed_values<'a>(&self, input: &'a UserTurn) -> std::borrow::Cow<'a, UserTurn> {
+        let unclaimed = input.more.iter().filter(|r| self.request_flow(r).is_none()).flat_map(|r| r.entities.iter().cloned());
+        let mut entities = input.entities.clone();
+        entities.extend(unclaimed);
+        if entities.len() == input.entities.len() {
+            return std::borrow::Cow::Borrowed(input);
+        }
+        std::borrow::Cow::Owned(UserTurn { entities, ..input.clone() })
     }
 
     pub(crate) fn over_retry_cap(&self, state: &DialogueState) -> bool {

@@ -203,7 +203,7 @@ impl Parser {
                 alternatives: Vec::new(),
             }));
         }
-        let intents = self.requests(&read, &intent, today);
+        let intents = self.requests(&read, &intent, &entities, today);
         ParseResult { text: text.to_string(), intent, ranking, entities, intents }
     }
 
@@ -244,13 +244,18 @@ impl Parser {
 
     /// The requests in `read`: split at a connective when both sides are different in-scope
     /// intents, each at [`SPLIT_CONFIDENCE`] or more (left to right, greedily).
-    fn requests(&self, read: &str, whole: &IntentScore, today: NaiveDate) -> Vec<IntentSpan> {
+    fn requests(&self, read: &str, whole: &IntentScore, entities: &[Entity], today: NaiveDate) -> Vec<IntentSpan> {
         let classify = |part: &str| self.decide(self.rank(part, &self.extractor.extract(part, today)).first());
         let request = |i: &IntentScore| i.name != OUT_OF_SCOPE && i.confidence >= SPLIT_CONFIDENCE;
         let mut spans = Vec::new();
         let mut start = 0;
+        // A connective inside a value ("$4,000") splits nothing.
+        let inside_a_value = |byte: usize| {
+            let at = char_offset(read, byte);
+            entities.iter().any(|e| e.start < at && at < e.end)
+        };
         for (left_end, right_start) in split_points(read) {
-            if left_end <= start {
+            if left_end <= start || inside_a_value(left_end) {
                 continue;
             }
             let right_start = skip_connectives(read, right_start);
@@ -300,6 +305,8 @@ mod tests {
         assert_eq!(requests(&parser, "我的订单到哪了，还有我要退款"), pair("order_status", "我的订单到哪了", "request_refund", "我要退款"));
         // Details after commas are not requests of their own.
         assert_eq!(requests(&parser, "submit contract C-2024-004 with Umbrella for ¥8,000, approver Priya, due 2026-12-20").len(), 1);
+        // A comma inside a value is no connective.
+        assert_eq!(requests(&parser, "submit contract C-2024-001 with Acme for $4,000").len(), 1);
         // One request: one span over the whole text, even with "and" inside.
         assert_eq!(requests(&parser, "i want to return this and get my money back").len(), 1);
         let text = "refund order 12345 and ship it back";
