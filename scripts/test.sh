@@ -16,6 +16,8 @@ trap 'bash scripts/services.sh stop "$services"' EXIT
 bash scripts/services.sh start "$services"
 source "$services/env"
 export DESKBOT_REQUIRE_SERVICES=1
+# The e5 reference tests must run here: setup fetched the model file.
+export DESKBOT_REQUIRE_ENCODER=1
 cargo build --release --workspace --locked
 log=$(mktemp)
 set +e
