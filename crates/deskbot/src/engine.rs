@@ -102,7 +102,7 @@ pub struct Bot {
 
 impl Bot {
     pub fn new(domain: Domain) -> Result<Self, Error> {
-        Self::build(domain, None)
+        Self::build(domain, None, None)
     }
 
     /// A bot that ranks reply variations (and, unless `hooks.rephrase` is off, rewords replies
@@ -111,11 +111,20 @@ impl Bot {
     /// features offered: they are used only where the domain's held-out examples say they help
     /// ([`Parser::encoder_choice`] says what was decided).
     pub fn with_model(domain: Domain, hooks: ModelHooks) -> Result<Self, Error> {
-        Self::build(domain, Some(hooks))
+        Self::build(domain, Some(hooks), None)
     }
 
-    fn build(domain: Domain, model: Option<ModelHooks>) -> Result<Self, Error> {
-        let encoder = model.as_ref().filter(|hooks| hooks.intent_features).map(|hooks| hooks.model.clone() as Arc<dyn SentenceEncoder>);
+    /// A bot with any of: a GPT-2 (as in [`Bot::with_model`]) and a pretrained sentence encoder
+    /// ([`crate::PretrainedEncoder`]). The recognizer is offered the encoder's features when
+    /// there is one, else GPT-2's (unless `hooks.intent_features` is off); either way they are
+    /// used only where held-out examples say they help.
+    pub fn with_models(domain: Domain, hooks: Option<ModelHooks>, encoder: Option<Arc<dyn SentenceEncoder>>) -> Result<Self, Error> {
+        Self::build(domain, hooks, encoder)
+    }
+
+    fn build(domain: Domain, model: Option<ModelHooks>, encoder: Option<Arc<dyn SentenceEncoder>>) -> Result<Self, Error> {
+        let gpt2_features = || model.as_ref().filter(|hooks| hooks.intent_features).map(|hooks| hooks.model.clone() as Arc<dyn SentenceEncoder>);
+        let encoder = encoder.or_else(gpt2_features);
         let parser = trained_parser(&domain.nlu, encoder)?;
         let tracker = Tracker::new(domain.flows.clone());
         Ok(Self { domain, parser, tracker, model, today: None, channel: None })

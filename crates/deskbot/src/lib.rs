@@ -14,7 +14,9 @@
 //!   loaded from disk; cross-checked so that every response a flow uses has a template.
 //! - [`Bot::respond`]: one user utterance in, the replies out; the conversation's state is
 //!   updated. [`Bot::with_model`] adds GPT-2 reply ranking, guarded rephrasing and sentence
-//!   features offered to the intent recognizer.
+//!   features offered to the intent recognizer; [`Bot::with_models`] also takes a pretrained
+//!   sentence encoder ([`PretrainedEncoder`], multilingual-e5-small), which the recognizer is
+//!   offered instead of GPT-2's features.
 //! - [`corpus`]: training text for the domain language model (`deskbot corpus`).
 //! - [`replay`]: scripted dialogues with expectations (conversation tests).
 //! - [`outcomes`]: conversations judged by how they end (fresh-phrasing test sets).
@@ -28,9 +30,11 @@ mod model;
 pub mod outcomes;
 pub mod parser_cache;
 pub mod replay;
+mod sentence;
 
 pub use actions::BuiltinActions;
 pub use domain::{Domain, Error};
 pub use engine::{Bot, Conversation, Reply, TurnResult};
 pub use model::ModelHooks;
+pub use sentence::PretrainedEncoder;
 pub use templates::Rejection;

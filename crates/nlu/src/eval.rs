@@ -24,16 +24,21 @@ pub struct Example {
     pub slots: Vec<SlotSpan>,
 }
 
-/// Reads JSON lines; an error names the file and line.
+/// Reads JSON lines; an error names the file and line. A test line labelled with the domain
+/// intent's name `out_of_scope` counts as [`OOS_LABEL`], as the domain's own examples do.
 pub fn load_jsonl(path: &Path) -> Result<Vec<Example>, NluError> {
     let text = ronfile::read(path)?;
     text.lines()
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
         .map(|(i, line)| {
-            serde_json::from_str(line).map_err(|e| {
+            let mut example: Example = serde_json::from_str(line).map_err(|e| {
                 NluError::from(FileError::Syntax { path: path.into(), line: i + 1, column: e.column(), message: e.to_string() })
-            })
+            })?;
+            if example.intent == OUT_OF_SCOPE {
+                example.intent = OOS_LABEL.into();
+            }
+            Ok(example)
         })
         .collect()
 }

@@ -48,13 +48,54 @@ pub struct Gpt2FeaturesArg {
     /// Where that model runs: auto, wgpu or cpu
     #[arg(long = "gpt2-backend", value_name = "BACKEND", default_value = "auto", value_parser = clap::value_parser!(Backend))]
     pub backend: Backend,
+    #[command(flatten)]
+    pub sentence: EncoderArgs,
 }
 
 impl Gpt2FeaturesArg {
-    /// The encoder, if `--gpt2` was given.
+    /// The recognizer's encoder: the GPT-2 of `--gpt2`, else the pretrained sentence encoder
+    /// (unless `--no-encoder`).
     pub fn encoder(&self) -> anyhow::Result<Option<std::sync::Arc<dyn nlu::SentenceEncoder>>> {
-        let Some(dir) = &self.gpt2 else { return Ok(None) };
-        Ok(Some(std::sync::Arc::new(load_model(dir, self.backend)?)))
+        match &self.gpt2 {
+            Some(dir) => Ok(Some(std::sync::Arc::new(load_model(dir, self.backend)?))),
+            None => Ok(self.sentence.load(self.backend)),
+        }
+    }
+}
+
+/// `--encoder PATH` / `--no-encoder`: the pretrained sentence encoder the recognizer is offered.
+#[derive(clap::Args, Debug, Clone)]
+pub struct EncoderArgs {
+    /// A sentence encoder: an e5 `E5S1` file or a Hugging Face BERT/XLM-R directory
+    /// [default: $DESKBOT_ENCODER, else multilingual-e5-small as scripts/fetch_encoder.sh installs
+    /// it in ~/.cache/deskbot]
+    #[arg(long, value_name = "PATH", conflicts_with = "no_encoder")]
+    pub encoder: Option<std::path::PathBuf>,
+    /// Understand messages from the domain's own words alone (no pretrained encoder)
+    #[arg(long)]
+    pub no_encoder: bool,
+}
+
+impl EncoderArgs {
+    /// The encoder, or `None` with one line on stderr saying why the bot runs without it.
+    pub fn load(&self, backend: Backend) -> Option<std::sync::Arc<dyn nlu::SentenceEncoder>> {
+        if self.no_encoder {
+            return None;
+        }
+        let located = match &self.encoder {
+            Some(path) => encoder::locate::Located { path: path.clone(), sha256: None },
+            None => encoder::locate::default_encoder()?,
+        };
+        match deskbot::PretrainedEncoder::load(&located, backend) {
+            Ok(loaded) => {
+                eprintln!("(sentence encoder {} [{}])", located.path.display(), loaded.encoder().fingerprint());
+                Some(loaded.into_shared())
+            }
+            Err(why) => {
+                eprintln!("(running without the sentence encoder: {why})");
+                None
+            }
+        }
     }
 }
 
@@ -70,9 +111,9 @@ pub fn describe_encoder_choice(choice: &nlu::EncoderChoice) -> String {
         .collect();
     let verdict = if choice.weight > 0.0 { format!("weight {}", choice.weight) } else { "not used".to_string() };
     if trials.is_empty() {
-        return format!("GPT-2 features (model {}): too few examples to weigh them on held-out ones → {verdict}", choice.fingerprint);
+        return format!("sentence features (encoder {}): too few examples to weigh them on held-out ones → {verdict}", choice.fingerprint);
     }
-    format!("GPT-2 features (model {}): held-out top-intent accuracy {} → {verdict}", choice.fingerprint, trials.join(", "))
+    format!("sentence features (encoder {}): held-out top-intent accuracy {} → {verdict}", choice.fingerprint, trials.join(", "))
 }
 
 /// The default language model: `$DESKBOT_MODEL`, else `models/deskbot-mini` in the working
@@ -156,13 +197,17 @@ pub struct ModelArgs {
     pub no_intent_features: bool,
     #[command(flatten)]
     pub backend: BackendArg,
+    #[command(flatten)]
+    pub sentence: EncoderArgs,
 }
 
 impl ModelArgs {
-    /// A bot over `domain` with the chosen (or bundled) model, saying on stderr which one it got.
+    /// A bot over `domain` with the chosen (or bundled) model and the sentence encoder, saying
+    /// on stderr what it got.
     pub fn bot(&self, domain: deskbot::Domain) -> anyhow::Result<deskbot::Bot> {
+        let encoder = self.sentence.load(self.backend.backend);
         let model = if self.no_model { None } else { self.model.clone().or_else(bundled_model) };
-        match &model {
+        let hooks = match &model {
             Some(dir) => {
                 let mut hooks =
                     deskbot::ModelHooks::load(dir, self.backend.backend).with_context(|| format!("loading model {}", dir.display()))?;
@@ -173,25 +218,27 @@ impl ModelArgs {
                     hooks = hooks.without_intent_features();
                 }
                 eprintln!("(replies ranked by the language model in {})", dir.display());
-                let spinner = indicatif::ProgressBar::new_spinner()
-                    .with_message("weighing the model's sentence features for the intent recognizer on held-out examples (--no-intent-features skips this)");
-                if hooks.intent_features {
-                    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-                }
-                let bot = deskbot::Bot::with_model(domain, hooks);
-                spinner.finish_and_clear();
-                let bot = bot?;
-                if let Some(choice) = bot.parser().encoder_choice() {
-                    eprintln!("({})", describe_encoder_choice(choice));
-                }
-                Ok(bot)
+                Some(hooks)
             }
             None => {
                 if !self.no_model {
                     eprintln!("(no language model found: replies chosen by seed; see README to train models/deskbot-mini)");
                 }
-                Ok(deskbot::Bot::new(domain)?)
+                None
             }
+        };
+        let weighing = encoder.is_some() || hooks.as_ref().is_some_and(|h| h.intent_features);
+        let spinner = indicatif::ProgressBar::new_spinner()
+            .with_message("weighing sentence features for the intent recognizer on held-out examples (once per domain and build)");
+        if weighing {
+            spinner.enable_steady_tick(std::time::Duration::from_millis(120));
         }
+        let bot = deskbot::Bot::with_models(domain, hooks, encoder);
+        spinner.finish_and_clear();
+        let bot = bot?;
+        if let Some(choice) = bot.parser().encoder_choice() {
+            eprintln!("({})", describe_encoder_choice(choice));
+        }
+        Ok(bot)
     }
 }
