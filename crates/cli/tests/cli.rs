@@ -10,6 +10,7 @@ fn repo() -> PathBuf {
 
 fn deskbot(args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_deskbot"))
+        .env("DESKBOT_ENCODER", "off")
         .args(args)
         .current_dir(repo())
         .stdin(Stdio::piped())

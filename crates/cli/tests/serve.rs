@@ -26,6 +26,7 @@ impl Server {
     fn start(store: &str, extra: &[&str]) -> Server {
         let log = std::env::temp_dir().join(format!("deskbot-serve-{}.log", rand::random::<u64>()));
         let mut child = Command::new(env!("CARGO_BIN_EXE_deskbot"))
+        .env("DESKBOT_ENCODER", "off")
             .args(["serve", "--addr", "127.0.0.1:0", "--no-model", "--store", store])
             .args(extra)
             .current_dir(repo())
@@ -366,7 +367,8 @@ fn actions_call_webhooks_with_retries_and_an_idempotency_key() {
     assert!(failed["error"].as_str().unwrap().contains("answered 500"), "{failed}");
     assert!(server.log().contains("action lookup_order failed"), "{}", server.log());
 
-    let out = Command::new(env!("CARGO_BIN_EXE_deskbot")).args(["serve", "--action", "launch_rocket=http://x"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_deskbot"))
+        .env("DESKBOT_ENCODER", "off").args(["serve", "--action", "launch_rocket=http://x"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("the domain's flows call no action `launch_rocket`"));
 }
 
@@ -513,6 +515,7 @@ fn postgres_kill_9_loses_no_acknowledged_turn() {
 #[test]
 fn an_unreachable_store_is_a_clear_error() {
     let out = Command::new(env!("CARGO_BIN_EXE_deskbot"))
+        .env("DESKBOT_ENCODER", "off")
         .args(["serve", "--no-model", "--addr", "127.0.0.1:0", "--store", "postgres://nobody:hunter2@127.0.0.1:1/none"])
         .output()
         .unwrap();
@@ -520,6 +523,7 @@ fn an_unreachable_store_is_a_clear_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("opening store postgres://nobody:***@127.0.0.1:1/none") && stderr.contains("connecting to Postgres"), "{stderr}");
     assert!(!stderr.contains("hunter2"), "the password must not be printed: {stderr}");
-    let out = Command::new(env!("CARGO_BIN_EXE_deskbot")).args(["serve", "--no-model", "--store", "mysql://x"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_deskbot"))
+        .env("DESKBOT_ENCODER", "off").args(["serve", "--no-model", "--store", "mysql://x"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown store `mysql://x`"));
 }

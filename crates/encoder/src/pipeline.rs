@@ -57,7 +57,7 @@ impl Encoder {
         }
         let file = e5file::parse(path, &bytes)?;
         drop(bytes);
-        let tokenizer = SentenceTokenizer::from_pieces(path, file.pieces, file.config.max_tokens())?;
+        let tokenizer = SentenceTokenizer::from_pieces(file.pieces, file.config.max_tokens());
         let mut tensors = file.tensors;
         let model = EncoderModel::from_host(&file.config, &mut tensors, device)?;
         Self::assemble(path, file.config, model, file.words, tokenizer, format!("e5s1-{}", &actual[..16]), device)

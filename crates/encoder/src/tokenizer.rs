@@ -1,9 +1,9 @@
 //! Text to token ids, through the `tokenizers` crate.
 //!
-//! - From an e5 `E5S1` file: a SentencePiece Unigram over the file's pieces and scores, with
-//!   the file's normalization (a per-character replacement map, then runs of spaces collapsed)
-//!   applied first and the metaspace `▁` marking word starts, as XLM-R's tokenizer does.
-//! - From a Hugging Face directory: its `tokenizer.json`, as it is.
+//! - From an e5 `E5S1` file: a SentencePiece Unigram over the file's pieces and scores
+//!   ([`CompactUnigram`]), with the file's normalization (a per-character replacement map,
+//!   then runs of spaces collapsed) applied first and the metaspace `▁` marking word starts.
+//! - From a Hugging Face directory: its `tokenizer.json`, through the `tokenizers` crate.
 //!
 //! Either way a text becomes `<s> pieces… </s>` (`[CLS] … [SEP]` for BERT), cut to the
 //! model's window: the start of a longer text is kept, the closing special token too.
@@ -12,10 +12,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use tokenizers::Tokenizer;
-use tokenizers::models::unigram::Unigram;
-use tokenizers::pre_tokenizers::metaspace::{Metaspace, PrependScheme};
 
 use crate::error::{Error, Result};
+use crate::unigram::CompactUnigram;
 
 /// The file's normalization: each mapped character becomes zero or more characters.
 #[derive(Debug, Clone, Default)]
@@ -58,23 +57,23 @@ pub struct Pieces {
 /// A sentence tokenizer with the model's special tokens and window.
 #[derive(Clone)]
 pub struct SentenceTokenizer {
-    inner: Tokenizer,
-    /// Applied before `inner` (e5 files); `tokenizer.json` carries its own normalizer.
-    normalization: Option<CharMap>,
-    /// `Some((bos, eos))` when this type adds them; `tokenizer.json`'s post-processor does it
-    /// itself.
-    specials: Option<(u32, u32)>,
+    kind: Kind,
     max_tokens: usize,
+}
+
+#[derive(Clone)]
+enum Kind {
+    /// An e5 file's pieces; `<s>` and `</s>` added here.
+    Pieces { unigram: CompactUnigram, normalization: CharMap, bos: u32, eos: u32 },
+    /// A `tokenizer.json`, whose post-processor adds the special tokens.
+    Json(Box<Tokenizer>),
 }
 
 impl SentenceTokenizer {
     /// A Unigram tokenizer over an e5 file's pieces.
-    pub fn from_pieces(path: &Path, pieces: Pieces, max_tokens: usize) -> Result<Self> {
-        let unigram = Unigram::from(pieces.vocab, Some(pieces.unk as usize), false)
-            .map_err(|e| Error::Tokenizer { path: path.into(), message: e.to_string() })?;
-        let mut inner = Tokenizer::new(unigram);
-        inner.with_pre_tokenizer(Some(Metaspace::new('▁', PrependScheme::Always, true)));
-        Ok(Self { inner, normalization: Some(pieces.normalization), specials: Some((pieces.bos, pieces.eos)), max_tokens })
+    pub fn from_pieces(pieces: Pieces, max_tokens: usize) -> Self {
+        let unigram = CompactUnigram::new(&pieces.vocab, pieces.unk);
+        Self { kind: Kind::Pieces { unigram, normalization: pieces.normalization, bos: pieces.bos, eos: pieces.eos }, max_tokens }
     }
 
     /// A Hugging Face `tokenizer.json`.
@@ -86,26 +85,29 @@ impl SentenceTokenizer {
         // The window is cut here, keeping the closing token; padding is the batch's business.
         inner.with_truncation(None).map_err(|e| Error::Tokenizer { path: path.into(), message: e.to_string() })?;
         inner.with_padding(None);
-        Ok(Self { inner, normalization: None, specials: None, max_tokens })
+        Ok(Self { kind: Kind::Json(Box::new(inner)), max_tokens })
     }
 
     /// The largest id this tokenizer can produce, plus one.
     pub fn vocab_size(&self) -> usize {
-        self.inner.get_vocab_size(true)
+        match &self.kind {
+            Kind::Pieces { unigram, .. } => unigram.len(),
+            Kind::Json(inner) => inner.get_vocab_size(true),
+        }
     }
 
     /// Token ids of `text` with the special tokens, at most the model's window.
     pub fn encode(&self, text: &str) -> Result<Vec<u32>> {
-        let ids = match (&self.normalization, self.specials) {
-            (Some(map), Some((bos, eos))) => {
-                let content = self.inner.encode(map.apply(text), false).map_err(|e| Error::Encode(e.to_string()))?;
+        let ids = match &self.kind {
+            Kind::Pieces { unigram, normalization, bos, eos } => {
+                let content = unigram.encode(&normalization.apply(text));
                 let mut ids = Vec::with_capacity(content.len() + 2);
-                ids.push(bos);
-                ids.extend_from_slice(content.get_ids());
-                ids.push(eos);
+                ids.push(*bos);
+                ids.extend(content);
+                ids.push(*eos);
                 ids
             }
-            _ => self.inner.encode(text, true).map_err(|e| Error::Encode(e.to_string()))?.get_ids().to_vec(),
+            Kind::Json(inner) => inner.encode(text, true).map_err(|e| Error::Encode(e.to_string()))?.get_ids().to_vec(),
         };
         Ok(cut(ids, self.max_tokens))
     }

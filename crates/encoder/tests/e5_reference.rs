@@ -57,3 +57,28 @@ fn batching_and_padding_do_not_change_a_vector() {
     let batched = encoder.embed(&["hi", "where is my order?", "a much longer message about a refund for a broken kettle"]).unwrap();
     assert!(common::cosine(&alone[0], &batched[1]) > 0.99999, "padding changed the vector");
 }
+
+#[test]
+fn pieces_segment_as_the_tokenizers_crate_does() {
+    use tokenizers::Tokenizer;
+    use tokenizers::models::unigram::Unigram;
+    use tokenizers::pre_tokenizers::metaspace::{Metaspace, PrependScheme};
+    let Some(path) = common::installed_e5() else { return };
+    let file = encoder::e5file::parse(&path, &std::fs::read(&path).unwrap()).unwrap();
+    let ours = encoder::unigram::CompactUnigram::new(&file.pieces.vocab, file.pieces.unk);
+    let mut theirs = Tokenizer::new(Unigram::from(file.pieces.vocab.clone(), Some(file.pieces.unk as usize), false).unwrap());
+    theirs.with_pre_tokenizer(Some(Metaspace::new('▁', PrependScheme::Always, true)));
+    // Texts with no character outside the pieces: `tokenizers` fuses runs of unknown
+    // characters into one <unk>, SentencePiece and the reference engine do not.
+    let mut compared = 0;
+    for (text, _, _) in reference().iter() {
+        let normalized = file.pieces.normalization.apply(&format!("query: {text}"));
+        let expected = theirs.encode(normalized.as_str(), false).unwrap().get_ids().to_vec();
+        if expected.contains(&file.pieces.unk) {
+            continue;
+        }
+        assert_eq!(ours.encode(&normalized), expected, "{text:?}");
+        compared += 1;
+    }
+    assert!(compared >= 40, "only {compared} texts without unknown characters");
+}

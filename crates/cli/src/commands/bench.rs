@@ -24,6 +24,8 @@ pub enum Bench {
     Nlu(super::bench_nlu::Args),
     /// Server throughput (turns/s), latency (p50 / p99) and memory, on loopback
     Serve(super::bench_serve::Args),
+    /// Sentence encoder throughput at batch 1 and 32, ms per text, load time and memory
+    Encoder(super::bench_encoder::Args),
 }
 
 #[derive(clap::Args, Debug)]
@@ -68,6 +70,7 @@ pub fn run(bench: Bench) -> anyhow::Result<()> {
         Bench::Train(args) => super::bench_train::run(args),
         Bench::Nlu(args) => super::bench_nlu::run(args),
         Bench::Serve(args) => super::bench_serve::run(args),
+        Bench::Encoder(args) => super::bench_encoder::run(args),
     }
 }
 

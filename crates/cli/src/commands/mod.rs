@@ -1,4 +1,5 @@
 pub mod bench;
+pub mod bench_encoder;
 pub mod bench_nlu;
 pub mod bench_train;
 pub mod chat;
