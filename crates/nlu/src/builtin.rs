@@ -1,6 +1,7 @@
 //! Built-in typed values: money with currency, numbers, dates (absolute and relative, English
 //! and Chinese), durations, emails, phone numbers. Each finder returns byte spans with the
-//! normalized value.
+//! normalized value. Numbers and money also come in words ("forty dollars", "三千五百元",
+//! "8万"; see [`crate::numerals`]).
 
 use std::sync::LazyLock;
 
@@ -63,7 +64,11 @@ static MONEY_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(r"(?i)\b{NUM}(?:\s?([km]))?\s?(usd|dollars?|bucks|eur|euros?|gbp|pounds?|cny|rmb|yuan|jpy|yen)\b|{NUM}(?:\s?([km]))?\s?(元|块|美元|欧元)"))
 });
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| re(&format!(r"(?i)(?:^|[^0-9A-Za-z_.,-]){NUM}([km])?(?-u:\b)")));
-static NUMBER_WORD: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(zero|one|two|three|four|five|six|seven|eight|nine|ten)\b"));
+/// A currency word right after a number written in words or Chinese numerals.
+static CURRENCY_AFTER: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)^\s?(?:(usd|dollars?|bucks|eur|euros?|gbp|pounds?|cny|rmb|yuan|jpy|yen)\b|(元|块|美元|欧元|英镑|人民币))"));
+/// A currency sign or code right before one.
+static CURRENCY_BEFORE: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)(\$|US\$|€|£|¥|￥|\b(?:usd|eur|gbp|cny|rmb|jpy))\s?$"));
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| re(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"));
 static PHONE: LazyLock<Regex> = LazyLock::new(|| re(r"\+?\d[\d\s().-]{6,}\d"));
 static DURATION: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(\d+|a|an|one|two|three|four|five|six|seven|ten)\s+(day|week|month)s?\b|(\d+)\s?(天|周|个月)"));
@@ -109,7 +114,24 @@ fn money(text: &str) -> Vec<Found> {
             found.push(Found { start: m.start(), end: m.end(), normalized: json!({"amount": amount, "currency": currency_code(unit)}) });
         }
     }
+    found.extend(spelled(text).into_iter().filter_map(|n| {
+        let before = CURRENCY_BEFORE.captures(&text[..n.start]);
+        let after = CURRENCY_AFTER.captures(&text[n.end..]);
+        let (start, end, unit) = match (before, after) {
+            (_, Some(c)) => (n.start, n.end + c.get(0).expect("match").end(), c.get(1).or(c.get(2)).expect("unit").as_str().to_string()),
+            (Some(c), None) => (c.get(0).expect("match").start(), n.end, c[1].to_string()),
+            (None, None) => return None,
+        };
+        Some(Found { start, end, normalized: json!({"amount": n.value, "currency": currency_code(&unit)}) })
+    }));
     found
+}
+
+/// Numbers in English words and Chinese numerals. A lone Chinese numeral character ("一下",
+/// "一个") is a word, not a number, unless money follows it.
+fn spelled(text: &str) -> Vec<crate::numerals::Numeral> {
+    let chinese = crate::numerals::chinese(text).into_iter().filter(|n| text[n.start..n.end].chars().count() > 1 || CURRENCY_AFTER.is_match(&text[n.end..]));
+    crate::numerals::english(text).into_iter().chain(chinese).collect()
 }
 
 fn numbers(text: &str) -> Vec<Found> {
@@ -121,11 +143,7 @@ fn numbers(text: &str) -> Vec<Found> {
             found.push(Found { start: digits.start(), end, normalized: json!(value) });
         }
     }
-    for m in NUMBER_WORD.find_iter(text) {
-        let words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"];
-        let value = words.iter().position(|w| w.eq_ignore_ascii_case(m.as_str())).expect("number word");
-        found.push(Found { start: m.start(), end: m.end(), normalized: json!(value as f64) });
-    }
+    found.extend(spelled(text).into_iter().map(|n| Found { start: n.start, end: n.end, normalized: json!(n.value) }));
     found
 }
 
@@ -211,10 +229,13 @@ fn next_weekday(today: NaiveDate, day: Weekday) -> NaiveDate {
     today + Duration::days(if ahead == 0 { 7 } else { ahead })
 }
 
-/// A month/day without a year: this year's, or next year's if it has passed.
-fn upcoming(today: NaiveDate, month: u32, day: u32) -> Option<NaiveDate> {
-    let this_year = NaiveDate::from_ymd_opt(today.year(), month, day)?;
-    if this_year >= today { Some(this_year) } else { NaiveDate::from_ymd_opt(today.year() + 1, month, day) }
+/// A month/day without a year: the nearer of this year's, last year's and next year's
+/// ("bought Nov 18" on Nov 29 is eleven days ago; "Jan 5" in late November is next January).
+fn nearest(today: NaiveDate, month: u32, day: u32) -> Option<NaiveDate> {
+    [today.year(), today.year() - 1, today.year() + 1]
+        .into_iter()
+        .filter_map(|year| NaiveDate::from_ymd_opt(year, month, day))
+        .min_by_key(|date| (*date - today).num_days().abs())
 }
 
 fn date_from(index: usize, c: &Captures, today: NaiveDate) -> Option<NaiveDate> {
@@ -226,7 +247,7 @@ fn date_from(index: usize, c: &Captures, today: NaiveDate) -> Option<NaiveDate> 
             let (month, day) = if index == 2 { (month_number(&c[1]), num(2)? as u32) } else { (month_number(&c[2]), num(1)? as u32) };
             match num(3) {
                 Some(year) => NaiveDate::from_ymd_opt(year as i32, month, day),
-                None => upcoming(today, month, day),
+                None => nearest(today, month, day),
             }
         }
         4 => {
@@ -270,7 +291,7 @@ fn date_from(index: usize, c: &Captures, today: NaiveDate) -> Option<NaiveDate> 
                 }
             }
         }
-        _ => upcoming(today, num(1)? as u32, num(2)? as u32),
+        _ => nearest(today, num(1)? as u32, num(2)? as u32),
     }
 }
 
@@ -309,6 +330,11 @@ mod tests {
         assert_eq!(values(Builtin::Money, "退款500元")[0], json!({"amount": 500.0, "currency": "CNY"}));
         assert_eq!(values(Builtin::Money, "20 euros")[0], json!({"amount": 20.0, "currency": "EUR"}));
         assert!(values(Builtin::Money, "order 12345").is_empty());
+        assert_eq!(values(Builtin::Money, "it cost forty dollars")[0], json!({"amount": 40.0, "currency": "USD"}));
+        assert_eq!(values(Builtin::Money, "sixty-five euros")[0], json!({"amount": 65.0, "currency": "EUR"}));
+        assert_eq!(values(Builtin::Money, "合同金额五十万元")[0], json!({"amount": 500000.0, "currency": "CNY"}));
+        assert_eq!(values(Builtin::Money, "预算8万元")[0], json!({"amount": 80000.0, "currency": "CNY"}));
+        assert_eq!(values(Builtin::Money, "¥三千五")[0], json!({"amount": 3500.0, "currency": "CNY"}));
     }
 
     #[test]
@@ -320,6 +346,8 @@ mod tests {
         assert_eq!(values(Builtin::Date, "Dec 3"), vec![json!("2026-12-03")]);
         assert_eq!(values(Builtin::Date, "明天"), vec![json!("2026-11-30")]);
         assert_eq!(values(Builtin::Date, "12月24日"), vec![json!("2026-12-24")]);
+        assert_eq!(values(Builtin::Date, "bought Nov 18"), vec![json!("2026-11-18")], "nearer in the past");
+        assert_eq!(values(Builtin::Date, "from Jan 5th"), vec![json!("2027-01-05")], "nearer ahead");
         assert_eq!(values(Builtin::Date, "in 2 weeks"), vec![json!("2026-12-13")]);
     }
 
@@ -327,6 +355,8 @@ mod tests {
     fn numbers_durations_contacts() {
         assert_eq!(values(Builtin::Number, "make it 4,000"), vec![json!(4000.0)]);
         assert_eq!(values(Builtin::Number, "I give it a five"), vec![json!(5.0)]);
+        assert_eq!(values(Builtin::Number, "金额50万"), vec![json!(500000.0)]);
+        assert!(values(Builtin::Number, "帮我查一下").is_empty(), "a lone 一 is a word");
         assert_eq!(values(Builtin::Duration, "3 days off"), vec![json!({"days": 3.0})]);
         assert_eq!(values(Builtin::Email, "mail a.b@example.com now"), vec![json!("a.b@example.com")]);
     }

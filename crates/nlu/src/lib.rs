@@ -38,6 +38,7 @@ pub mod encoder;
 mod entities;
 pub mod eval;
 mod features;
+mod numerals;
 pub mod held_out;
 pub mod model;
 mod parser;
