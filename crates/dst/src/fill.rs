@@ -24,14 +24,15 @@ impl Tracker {
         entities.sort_by_key(|e| self.repeats_a_value(frame, e));
         let named = self.named_slot(&frame.flow, &input.text, |_| true);
         // A free-text question (a reason, an address) takes the whole message, and its values
-        // fill no empty slot: "I waited 5 days" is a complaint, not a rating of 5. They can still
-        // correct an earlier answer ("sorry, the order is 12346").
+        // fill no slot the message does not name: "I waited 5 days" is a complaint, not a
+        // rating of 5, and the zip code of "14 Birch Lane, Portland OR 97205" corrects no order
+        // number. A named slot still takes its value ("sorry, the order is 12346").
         let free_text_question = free_text && requested.as_deref().is_some_and(|s| self.is_free_text(s));
         let mut used: Vec<String> = Vec::new();
         let (mut changed, mut invalid) = (false, false);
         for entity in entities {
             let Some((slot, (kind, reading), meant)) = self.place(frame, named.as_deref(), entity, &used) else { continue };
-            if free_text_question && !frame.slots.contains_key(&slot) && Some(&slot) != named.as_ref() {
+            if free_text_question && Some(&slot) != named.as_ref() {
                 continue;
             }
             // A value for a slot nobody asked about that does not fit it was not meant for it.

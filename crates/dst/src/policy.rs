@@ -233,13 +233,15 @@ impl Tracker {
         self.run(state, turn)
     }
 
-    /// The one slot of `flow` (among those `filled` says) whose label's last word the text
-    /// names ("the amount is wrong" → the contract amount).
+    /// The one slot of `flow` (among those `filled` says) that the text names by a word of its
+    /// label ("the amount is wrong" → the contract amount).
     pub(crate) fn named_slot(&self, flow: &str, text: &str, filled: impl Fn(&str) -> bool) -> Option<String> {
         let words: Vec<String> = text.split(|c: char| !c.is_alphanumeric()).map(str::to_lowercase).collect();
+        // A slot is named by a word of its label of four letters or more ("order number" by
+        // "order" or "number"; "new address" by "address", not "new").
         let mut named = self.flows.flow_slots(flow).into_iter().filter(|s| filled(s)).filter(|slot| {
             let label = self.flows.label(slot).to_lowercase();
-            label.split_whitespace().last().is_some_and(|head| words.iter().any(|w| w == head))
+            label.split_whitespace().filter(|w| w.chars().count() >= 4).any(|word| words.iter().any(|w| w == word))
         });
         let first = named.next()?;
         named.next().is_none().then(|| first.to_string())
