@@ -239,9 +239,11 @@ impl Tracker {
     }
 
     /// The flow a further request of the message starts on its own: a flow-starting intent at
-    /// least `digression_confidence` sure.
+    /// least `digression_confidence` sure, said in more than a value and one word ("订单12345",
+    /// "order 12345" after "I want a refund" are the refund's order, not a request).
     pub(crate) fn request_flow(&self, request: &UserTurn) -> Option<&str> {
-        self.flows.flow_for_intent(&request.intent).filter(|_| request.confidence >= self.flows.settings.digression_confidence)
+        let sure = request.confidence >= self.flows.settings.digression_confidence;
+        self.flows.flow_for_intent(&request.intent).filter(|_| sure && !value_and_a_word(request))
     }
 
     /// The turn with the values of the message's further spans that are no request of their
@@ -410,4 +412,19 @@ fn holds(cond: &Cond, slots: &BTreeMap<String, Value>) -> bool {
         Cond::Below(_, bound) => number.is_some_and(|n| n < *bound),
         Cond::Above(_, bound) => number.is_some_and(|n| n > *bound),
     }
+}
+
+/// Whether a span is its values and at most one word besides (a run of Chinese characters
+/// counts a word per two characters).
+fn value_and_a_word(span: &UserTurn) -> bool {
+    if span.entities.is_empty() {
+        return false;
+    }
+    let rest = span.entities.iter().fold(span.text.clone(), |text, e| text.replacen(&e.value, " ", 1));
+    let words: usize = rest
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| if w.chars().all(|c| c.is_ascii()) { 1 } else { w.chars().count().div_ceil(2) })
+        .sum();
+    words <= 1
 }
