@@ -75,7 +75,12 @@ fn probe(device: &Device) -> std::result::Result<String, String> {
 }
 
 /// The name of a hardware GPU that wgpu can drive, if any (software rasterizers don't count).
+/// On Linux a GPU has a device node; without one, asking wgpu would only load the software
+/// driver (≈ 75 MB of resident memory for lavapipe and its LLVM) to find nothing.
 fn real_gpu() -> Option<String> {
+    if cfg!(target_os = "linux") && !has_gpu_device_node() {
+        return None;
+    }
     catch_unwind(|| {
         Device::enumerate(DeviceType::Wgpu)
             .into_iter()
@@ -85,6 +90,13 @@ fn real_gpu() -> Option<String> {
     })
     .ok()
     .flatten()
+}
+
+/// A render node (`/dev/dri/renderD*`: AMD, Intel, and NVIDIA with nouveau) or NVIDIA's own
+/// device node.
+fn has_gpu_device_node() -> bool {
+    let render = std::fs::read_dir("/dev/dri").is_ok_and(|dir| dir.flatten().any(|e| e.file_name().to_string_lossy().starts_with("renderD")));
+    render || std::path::Path::new("/dev/nvidia0").exists()
 }
 
 fn panic_message(panic: Box<dyn std::any::Any + Send>) -> String {

@@ -29,6 +29,10 @@ pub struct Args {
     /// Let the server it starts rank and reword replies with the bundled language model
     #[arg(long)]
     with_model: bool,
+    /// Let the server it starts understand messages with the sentence encoder too (without
+    /// this flag it runs --no-encoder: n-grams alone)
+    #[arg(long)]
+    with_encoder: bool,
     /// Bearer token for --url
     #[arg(long, env = "DESKBOT_TOKEN", hide_env_values = true)]
     token: Option<String>,
@@ -68,13 +72,16 @@ struct Server {
 }
 
 impl Server {
-    fn start(store: Option<&str>, with_model: bool) -> anyhow::Result<Self> {
+    fn start(store: Option<&str>, with_model: bool, with_encoder: bool) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
         let store = store.map(str::to_string).unwrap_or_else(|| format!("sqlite:{}", dir.path().join("bench.db").display()));
         let mut command = Command::new(std::env::current_exe()?);
         command.args(["serve", "--addr", "127.0.0.1:0", "--store", &store]);
         if !with_model {
             command.arg("--no-model");
+        }
+        if !with_encoder {
+            command.arg("--no-encoder");
         }
         let mut child = command.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().context("starting deskbot serve")?;
         let mut line = String::new();
@@ -106,7 +113,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let server = match &args.url {
         Some(_) => None,
-        None => Some(Server::start(args.store.as_deref(), args.with_model)?),
+        None => Some(Server::start(args.store.as_deref(), args.with_model, args.with_encoder)?),
     };
     let base = args.url.clone().or_else(|| server.as_ref().map(|s| s.url.clone())).expect("a server");
     let endpoint = format!("{}/webhooks/rest/webhook", base.trim_end_matches('/'));
@@ -137,10 +144,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let at = |q: f64| percentile(&latencies, q).unwrap_or_default();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let ok = latencies.len();
-    let model = match (&args.url, args.with_model) {
-        (Some(_), _) => "as configured",
-        (None, true) => "bundled (reply ranking and rewording)",
-        (None, false) => "none (--no-model)",
+    let model = match (&args.url, args.with_model, args.with_encoder) {
+        (Some(_), _, _) => "as configured",
+        (None, true, true) => "bundled GPT-2 (reply ranking and rewording) and the sentence encoder",
+        (None, true, false) => "bundled GPT-2 (reply ranking and rewording), no encoder",
+        (None, false, true) => "the sentence encoder only (--no-model)",
+        (None, false, false) => "none (--no-model --no-encoder)",
     };
     let report = json!({
         "server": base,
