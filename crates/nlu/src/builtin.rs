@@ -191,6 +191,7 @@ static DATE_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         re(r"(?i)\bin\s+(\d+|a|one|two|three)\s+(day|week)s?\b"),
         re(r"(?i)\b(?:the\s+)(\d{1,2})(?:st|nd|rd|th)\b|(\d{1,2})\s?(?:号|日)"),
         re(r"(\d{1,2})月(\d{1,2})[日号]"),
+        re(&format!(r"(?i)\b(?:last|past|previous)\s+({WEEKDAYS})\b|上(?:个)?(?:周|星期)([一二三四五六日天])")),
     ]
 });
 
@@ -291,7 +292,18 @@ fn date_from(index: usize, c: &Captures, today: NaiveDate) -> Option<NaiveDate> 
                 }
             }
         }
-        _ => nearest(today, num(1)? as u32, num(2)? as u32),
+        8 => nearest(today, num(1)? as u32, num(2)? as u32),
+        _ => {
+            if let Some(day) = c.get(2) {
+                // 上周五: Friday of last week.
+                let this_monday = today - Duration::days(today.weekday().num_days_from_monday() as i64);
+                return Some(this_monday - Duration::days(7) + Duration::days(weekday(day.as_str()).num_days_from_monday() as i64));
+            }
+            // "last Thursday": the latest Thursday before today.
+            let day = weekday(c.get(1)?.as_str());
+            let back = (today.weekday().num_days_from_monday() as i64 - day.num_days_from_monday() as i64).rem_euclid(7);
+            Some(today - Duration::days(if back == 0 { 7 } else { back }))
+        }
     }
 }
 
@@ -348,6 +360,9 @@ mod tests {
         assert_eq!(values(Builtin::Date, "12月24日"), vec![json!("2026-12-24")]);
         assert_eq!(values(Builtin::Date, "bought Nov 18"), vec![json!("2026-11-18")], "nearer in the past");
         assert_eq!(values(Builtin::Date, "from Jan 5th"), vec![json!("2027-01-05")], "nearer ahead");
+        assert_eq!(values(Builtin::Date, "last thursday"), vec![json!("2026-11-26")]);
+        assert_eq!(values(Builtin::Date, "last Sunday"), vec![json!("2026-11-22")], "today is Sunday");
+        assert_eq!(values(Builtin::Date, "上周五"), vec![json!("2026-11-20")]);
         assert_eq!(values(Builtin::Date, "in 2 weeks"), vec![json!("2026-12-13")]);
     }
 

@@ -26,7 +26,7 @@ const ENOUGH_SCORES: usize = 2000;
 /// and sentence features are not used.
 const MIN_EXAMPLES: usize = 10;
 /// Weights tried for sentence features, relative to the n-gram vector's length.
-pub const FEATURE_WEIGHTS: [f32; 3] = [0.0, 0.5, 1.0];
+pub const FEATURE_WEIGHTS: [f32; 5] = [0.0, 0.5, 1.0, 2.0, 4.0];
 /// How many standard errors a weight's net gain must reach (McNemar's z).
 const MIN_Z: f64 = 2.0;
 
