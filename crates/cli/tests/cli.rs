@@ -145,7 +145,7 @@ fn train_nlu_weighs_the_bundled_gpt2_features_and_names_a_bad_model_dir() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     // The author sees what the held-out examples made of the model's features.
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("GPT-2 features (model ") && stdout.contains("held-out top-intent accuracy without") && stdout.contains("at 0.5"), "{stdout}");
+    assert!(stdout.contains("sentence features (encoder ") && stdout.contains("held-out top-intent accuracy without") && stdout.contains("at 0.5"), "{stdout}");
     let out = deskbot(&["parse", "--model", model.to_str().unwrap(), "--gpt2", "models/deskbot-mini", "--gpt2-backend", "cpu", "where is my order"], "");
     assert!(out.status.success() && text(&out.stdout).contains("order_status"), "{}{}", text(&out.stdout), text(&out.stderr));
 

@@ -128,6 +128,76 @@ pub fn run(bot: &Bot, case: &Case, today: NaiveDate) -> CaseReport {
     CaseReport { id: case.id.clone(), kind: case.kind.clone(), problems, transcript: conversation.transcript }
 }
 
+/// The slot values `bot` takes from `text` said as a conversation's first message: what the
+/// actions it called were given and what its frames hold after the turn, by slot.
+pub fn first_message_values(bot: &Bot, text: &str, today: NaiveDate) -> BTreeMap<String, Value> {
+    let mut conversation = Conversation::new("values");
+    let mut recorder = Recorder { actions: BuiltinActions { today }, calls: Vec::new() };
+    bot.respond_with(&mut conversation, text, &mut recorder);
+    let mut values: BTreeMap<String, Value> = recorder.calls.into_iter().flat_map(|(_, slots)| slots).collect();
+    for frame in &conversation.state.frames {
+        for (slot, value) in &frame.slots {
+            values.entry(slot.clone()).or_insert_with(|| value.normalized.clone());
+        }
+    }
+    values.retain(|_, v| v.as_str() != Some(""));
+    values
+}
+
+/// How the values of labelled utterances were taken, per slot.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SlotScore {
+    /// Values the utterances give for this slot.
+    pub expected: usize,
+    /// …taken with the right value,
+    pub right: usize,
+    /// …taken with another value,
+    pub wrong: usize,
+    /// and values taken where the utterance gives none.
+    pub extra: usize,
+}
+
+impl SlotScore {
+    pub fn precision(&self) -> f64 {
+        self.right as f64 / (self.right + self.wrong + self.extra).max(1) as f64
+    }
+
+    pub fn recall(&self) -> f64 {
+        self.right as f64 / self.expected.max(1) as f64
+    }
+
+    pub fn f1(&self) -> f64 {
+        let (p, r) = (self.precision(), self.recall());
+        if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+    }
+}
+
+/// Scores the values `bot` takes from each `(text, expected values)` said as a first message
+/// (`tick` after each): per slot, over the slots the utterances name.
+pub fn score_values<'a>(bot: &Bot, cases: impl IntoIterator<Item = (&'a str, &'a BTreeMap<String, Value>)>, today: NaiveDate, mut tick: impl FnMut()) -> BTreeMap<String, SlotScore> {
+    let cases: Vec<_> = cases.into_iter().collect();
+    let mut scores: BTreeMap<String, SlotScore> = BTreeMap::new();
+    for (_, expected) in &cases {
+        for slot in expected.keys() {
+            scores.entry(slot.clone()).or_default();
+        }
+    }
+    for (text, expected) in cases {
+        let taken = first_message_values(bot, text, today);
+        for (slot, score) in scores.iter_mut() {
+            match (expected.get(slot), taken.get(slot)) {
+                (Some(want), Some(got)) if same(got, want) => score.right += 1,
+                (Some(_), Some(_)) => score.wrong += 1,
+                (None, Some(_)) => score.extra += 1,
+                _ => {}
+            }
+            score.expected += usize::from(expected.contains_key(slot));
+        }
+        tick();
+    }
+    scores
+}
+
 /// Whether a value an action got matches the expected one (see the module doc).
 fn same(actual: &Value, expected: &Value) -> bool {
     let wanted = match expected {
@@ -155,6 +225,7 @@ mod tests {
     use serde_json::json;
 
     use super::same;
+    use crate::{Bot, Domain};
 
     #[test]
     fn values_compare_by_kind() {
@@ -165,5 +236,19 @@ mod tests {
         assert!(same(&json!(5), &json!("5")) && same(&json!(5), &json!(5)));
         assert!(same(&json!("the handle snapped"), &json!("Handle")));
         assert!(!same(&json!("2026-12-15"), &json!("2026-12-18")));
+    }
+
+    #[test]
+    fn values_of_a_first_message_are_scored_per_slot() {
+        let bot = Bot::new(Domain::bundled().unwrap()).unwrap();
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
+        let right = [("order_id".to_string(), json!("48213"))].into();
+        let wrong = [("order_id".to_string(), json!("99999"))].into();
+        let none = Default::default();
+        let cases = [("where is order 48213?", &right), ("where is order 48214?", &wrong), ("where is my order 12345?", &none)];
+        let scores = super::score_values(&bot, cases, today, || {});
+        let order = &scores["order_id"];
+        assert_eq!((order.expected, order.right, order.wrong, order.extra), (2, 1, 1, 1), "{order:?}");
+        assert!((order.recall() - 0.5).abs() < 1e-9 && (order.precision() - 1.0 / 3.0).abs() < 1e-9);
     }
 }

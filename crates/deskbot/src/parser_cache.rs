@@ -82,7 +82,7 @@ mod tests {
         let examples: Vec<nlu::eval::Example> = (0..12)
             .map(|i| {
                 let (text, intent) = if i % 2 == 0 { (format!("where is my parcel {i}"), "track") } else { (format!("i want my money back {i}"), "refund") };
-                nlu::eval::Example { text, intent: intent.into(), slots: Vec::new() }
+                nlu::eval::Example::new(text, intent)
             })
             .collect();
         nlu::eval::domain_from_examples(&examples, 0.3)

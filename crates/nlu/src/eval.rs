@@ -22,6 +22,17 @@ pub struct Example {
     /// Slot values by character span, when the data is annotated (SNIPS).
     #[serde(default)]
     pub slots: Vec<SlotSpan>,
+    /// The values a bot should take from the utterance, by slot name (`"order_id": "4471902"`,
+    /// `"expense_amount": "1200"`): scored by `deskbot eval nlu --domain DIR --test FILE`.
+    #[serde(default)]
+    pub values: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+impl Example {
+    /// An utterance labelled with its intent alone.
+    pub fn new(text: impl Into<String>, intent: impl Into<String>) -> Self {
+        Self { text: text.into(), intent: intent.into(), slots: Vec::new(), values: Default::default() }
+    }
 }
 
 /// Reads JSON lines; an error names the file and line. A test line labelled with the domain
@@ -60,7 +71,7 @@ pub fn domain_examples(domain: &NluDomain) -> Vec<Example> {
         .iter()
         .flat_map(|(intent, def)| {
             let label = if intent == OUT_OF_SCOPE { OOS_LABEL } else { intent.as_str() };
-            def.examples.iter().map(move |text| Example { text: text.clone(), intent: label.to_string(), slots: Vec::new() })
+            def.examples.iter().map(move |text| Example::new(text.clone(), label))
         })
         .collect()
 }
@@ -283,7 +294,7 @@ mod tests {
     use super::*;
 
     fn ex(text: &str, intent: &str) -> Example {
-        Example { text: text.into(), intent: intent.into(), slots: Vec::new() }
+        Example::new(text, intent)
     }
 
     #[test]

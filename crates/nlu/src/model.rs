@@ -207,7 +207,7 @@ mod tests {
     fn domain(extra: &str) -> NluDomain {
         let examples: Vec<Example> = [("where is my parcel", "track"), ("track my package", "track"), ("i want my money back", "refund"), ("refund please", "refund"), (extra, "refund")]
             .iter()
-            .map(|(t, i)| Example { text: t.to_string(), intent: i.to_string(), slots: Vec::new() })
+            .map(|(t, i)| Example::new(*t, *i))
             .collect();
         domain_from_examples(&examples, 0.1)
     }

@@ -60,7 +60,7 @@ fn parity_domain() -> nlu::NluDomain {
     let examples: Vec<Example> = (0..80)
         .map(|seed| {
             let (text, intent) = parity_text(seed);
-            Example { text, intent: intent.into(), slots: Vec::new() }
+            Example::new(text, intent)
         })
         .collect();
     domain_from_examples(&examples, 0.0)

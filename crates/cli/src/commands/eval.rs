@@ -46,6 +46,9 @@ pub struct NluArgs {
     /// Print the report(s) as JSON
     #[arg(long)]
     json: bool,
+    /// With --domain and --test: "today" for the relative dates of the test lines' `values`
+    #[arg(long, default_value = deskbot::replay::DEFAULT_TODAY)]
+    today: chrono::NaiveDate,
     #[command(flatten)]
     gpt2: Gpt2FeaturesArg,
 }
@@ -95,8 +98,16 @@ fn run_nlu(args: NluArgs) -> anyhow::Result<()> {
         reports.push(report);
     }
     bar.finish_and_clear();
+    let values = match (&args.domain, &args.test) {
+        (Some(dir), Some(_)) => slot_values(dir, &splits[0].1, encoder.clone(), args.today)?,
+        _ => None,
+    };
     if args.json {
-        return print_line(&serde_json::to_string(&reports)?);
+        let json = match values {
+            Some(values) => serde_json::json!({"reports": reports, "slot_values": values}),
+            None => serde_json::to_value(&reports)?,
+        };
+        return print_line(&json.to_string());
     }
     for (i, report) in reports.iter().enumerate() {
         if reports.len() > 1 {
@@ -113,6 +124,46 @@ fn run_nlu(args: NluArgs) -> anyhow::Result<()> {
         if reports.iter().all(|r| r.slot_f1.is_some()) {
             print_line(&format!("mean slot F1 (exact spans) {:.4}", mean(|r| r.slot_f1.unwrap_or(0.0))))?;
         }
+    }
+    if let Some(values) = values {
+        print_values(&values)?;
+    }
+    Ok(())
+}
+
+/// The values the domain's bot takes from the test lines that carry `values`, each said as a
+/// conversation's first message (None when no line does).
+fn slot_values(
+    dir: &std::path::Path,
+    test: &[Example],
+    encoder: Option<std::sync::Arc<dyn nlu::SentenceEncoder>>,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<Option<std::collections::BTreeMap<String, deskbot::outcomes::SlotScore>>> {
+    let cases: Vec<&Example> = test.iter().filter(|e| !e.values.is_empty()).collect();
+    if cases.is_empty() {
+        return Ok(None);
+    }
+    let domain = deskbot::Domain::load(dir, &dir.join("../templates"))?;
+    let bot = deskbot::Bot::with_models(domain, None, encoder)?.with_today(today);
+    let bar = ProgressBar::new(cases.len() as u64)
+        .with_style(ProgressStyle::with_template("{msg} {bar:30} {pos}/{len}").expect("template"))
+        .with_message("slot values");
+    let scores = deskbot::outcomes::score_values(&bot, cases.iter().map(|e| (e.text.as_str(), &e.values)), today, || bar.inc(1));
+    bar.finish_and_clear();
+    Ok(Some(scores))
+}
+
+fn print_values(values: &std::collections::BTreeMap<String, deskbot::outcomes::SlotScore>) -> anyhow::Result<()> {
+    let sum = |f: fn(&deskbot::outcomes::SlotScore) -> usize| values.values().map(f).sum::<usize>();
+    let (expected, right) = (sum(|s| s.expected), sum(|s| s.right));
+    print_line(&format!(
+        "  slot values taken from a first message: {right} of {expected} right ({:.4}); {} wrong, {} where none was given",
+        right as f64 / expected.max(1) as f64,
+        sum(|s| s.wrong),
+        sum(|s| s.extra)
+    ))?;
+    for (slot, s) in values {
+        print_line(&format!("    {slot:<18} P {:.3} R {:.3} F1 {:.3} (n={}, wrong {}, extra {})", s.precision(), s.recall(), s.f1(), s.expected, s.wrong, s.extra))?;
     }
     Ok(())
 }
