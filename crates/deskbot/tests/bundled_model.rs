@@ -71,7 +71,7 @@ fn the_bot_answers_with_the_model_in_the_loop() {
     // The recognizer was offered the model's sentence features and weighed them on held-out
     // examples (the bundled domain's reject them: see the README).
     let choice = bot.parser().encoder_choice().expect("features offered");
-    assert_eq!((choice.fingerprint.as_str(), choice.trials.len()), (fingerprint.as_str(), 3));
+    assert_eq!((choice.fingerprint.as_str(), choice.trials.len()), (fingerprint.as_str(), nlu::held_out::FEATURE_WEIGHTS.len()));
     let mut conversation = Conversation::new("t");
     let turn = bot.respond(&mut conversation, "I want a refund for order 12345");
     assert_eq!(turn.parse.intent.name, "request_refund");

@@ -303,8 +303,11 @@ mod tests {
             pair("request_refund", "I want a refund", "order_status", "where is my order 12345")
         );
         assert_eq!(requests(&parser, "我的订单到哪了，还有我要退款"), pair("order_status", "我的订单到哪了", "request_refund", "我要退款"));
-        // Details after commas are not requests of their own.
-        assert_eq!(requests(&parser, "submit contract C-2024-004 with Umbrella for ¥8,000, approver Priya, due 2026-12-20").len(), 1);
+        // Details after commas are no other request: at most a value (`inform`), whose entities
+        // the dialogue tracker gives to the request before it.
+        let detailed = requests(&parser, "submit contract C-2024-004 with Umbrella for ¥8,000, approver Priya, due 2026-12-20");
+        assert_eq!(detailed[0].0, "submit_contract");
+        assert!(detailed[1..].iter().all(|(intent, _)| intent == "inform"), "{detailed:?}");
         // A comma inside a value is no connective.
         assert_eq!(requests(&parser, "submit contract C-2024-001 with Acme for $4,000").len(), 1);
         // One request: one span over the whole text, even with "and" inside.
