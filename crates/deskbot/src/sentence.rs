@@ -4,7 +4,6 @@
 //! cost one pass.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use encoder::Encoder;
@@ -34,11 +33,6 @@ impl PretrainedEncoder {
         let device = backend.device().map_err(|e| e.to_string())?.device;
         let encoder = Encoder::load_checked(&located.path, located.sha256, &device).map_err(|e| e.to_string())?;
         Ok(Self::new(encoder))
-    }
-
-    /// [`PretrainedEncoder::load`] of the file at `path`, taken as it is.
-    pub fn load_path(path: &Path, backend: Backend) -> Result<Self, String> {
-        Self::load(&Located { path: path.into(), sha256: None }, backend)
     }
 
     pub fn encoder(&self) -> &Encoder {

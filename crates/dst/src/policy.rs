@@ -250,8 +250,7 @@ impl Tracker {
 
 /// Whether the message is its values and nothing else (spaces and punctuation aside).
 fn bare_value(input: &UserTurn) -> bool {
-    let rest = input.entities.iter().fold(input.text.clone(), |text, e| text.replacen(&e.value, " ", 1));
-    !input.entities.is_empty() && !rest.chars().any(char::is_alphanumeric)
+    input.words_besides_values() == Some(0)
 }
 
 /// Responses that mean the bot did not understand.

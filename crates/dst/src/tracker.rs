@@ -414,17 +414,24 @@ fn holds(cond: &Cond, slots: &BTreeMap<String, Value>) -> bool {
     }
 }
 
-/// Whether a span is its values and at most one word besides (a run of Chinese characters
-/// counts a word per two characters).
+/// Whether a span is its values and at most one word besides.
 fn value_and_a_word(span: &UserTurn) -> bool {
-    if span.entities.is_empty() {
-        return false;
+    span.words_besides_values().is_some_and(|words| words <= 1)
+}
+
+impl UserTurn {
+    /// How many words the text has besides its values (a run of Chinese characters counts a
+    /// word per two characters), or `None` when it has no values.
+    pub(crate) fn words_besides_values(&self) -> Option<usize> {
+        if self.entities.is_empty() {
+            return None;
+        }
+        let rest = self.entities.iter().fold(self.text.clone(), |text, e| text.replacen(&e.value, " ", 1));
+        let words = rest
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(|w| if w.chars().all(|c| c.is_ascii()) { 1 } else { w.chars().count().div_ceil(2) })
+            .sum();
+        Some(words)
     }
-    let rest = span.entities.iter().fold(span.text.clone(), |text, e| text.replacen(&e.value, " ", 1));
-    let words: usize = rest
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| if w.chars().all(|c| c.is_ascii()) { 1 } else { w.chars().count().div_ceil(2) })
-        .sum();
-    words <= 1
 }

@@ -23,6 +23,8 @@ pub struct HfModel {
     pub config: EncoderConfig,
     pub tensors: HostTensors,
     pub words: WordTable,
+    /// The sha256 of `model.safetensors` (lowercase hex).
+    pub sha256: String,
 }
 
 /// Tensors a checkpoint may carry that the encoder does not use.
@@ -62,7 +64,7 @@ pub fn load(dir: &Path) -> Result<HfModel> {
         tensors.insert(canonical(&name), HostTensor { shape: view.shape().to_vec(), values });
     }
     let words = tensors.take(WORDS, &[config.vocab_size, config.hidden_size])?;
-    Ok(HfModel { words: WordTable::Dense { dim: config.hidden_size, values: words.values }, config, tensors })
+    Ok(HfModel { words: WordTable::Dense { dim: config.hidden_size, values: words.values }, config, tensors, sha256: crate::sha256_hex(&bytes) })
 }
 
 #[cfg(test)]

@@ -30,6 +30,14 @@ pub fn default_encoder() -> Option<Located> {
     }
 }
 
+/// The encoder at `given`, taken as it is, else [`default_encoder`].
+pub fn given_or_default(given: Option<&std::path::Path>) -> Option<Located> {
+    match given {
+        Some(path) => Some(Located { path: path.into(), sha256: None }),
+        None => default_encoder(),
+    }
+}
+
 /// `${XDG_CACHE_HOME:-$HOME/.cache}/deskbot`.
 pub fn cache_dir() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()).map(PathBuf::from);

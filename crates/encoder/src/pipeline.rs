@@ -72,8 +72,7 @@ impl Encoder {
         }
         let tokenizer_path = dir.join(hf::TOKENIZER_FILE);
         let tokenizer = SentenceTokenizer::from_file(&tokenizer_path, loaded.config.max_tokens())?;
-        let weights = std::fs::read(dir.join(hf::WEIGHTS_FILE)).map_err(Error::read(dir, "the model weights"))?;
-        let fingerprint = format!("hf-{}", &sha256_hex(&weights)[..16]);
+        let fingerprint = format!("hf-{}", &loaded.sha256[..16]);
         Self::assemble(&tokenizer_path, loaded.config, model, loaded.words, tokenizer, fingerprint, device)
     }
 

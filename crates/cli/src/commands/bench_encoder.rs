@@ -30,10 +30,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let located = match &args.encoder {
-        Some(path) => encoder::locate::Located { path: path.clone(), sha256: None },
-        None => encoder::locate::default_encoder().context("no encoder: $DESKBOT_ENCODER is off and no cache directory is known")?,
-    };
+    let located = encoder::locate::given_or_default(args.encoder.as_deref())
+        .context("no encoder: $DESKBOT_ENCODER is off and no cache directory is known")?;
     let owned = read_texts(&args.texts, args.count)?;
     let texts: Vec<&str> = owned.iter().map(String::as_str).collect();
     let rss_before = process_memory_mb("self", "VmRSS").unwrap_or(0.0);

@@ -83,10 +83,7 @@ impl EncoderArgs {
         if self.no_encoder {
             return None;
         }
-        let located = match &self.encoder {
-            Some(path) => encoder::locate::Located { path: path.clone(), sha256: None },
-            None => encoder::locate::default_encoder()?,
-        };
+        let located = encoder::locate::given_or_default(self.encoder.as_deref())?;
         match deskbot::PretrainedEncoder::load(&located, backend) {
             Ok(loaded) => {
                 eprintln!("(sentence encoder {} [{}])", located.path.display(), loaded.encoder().fingerprint());
