@@ -58,7 +58,7 @@ impl Corpus {
     /// NLU examples, replayed scripts (a directory of dialogue `.ron` files, optional) and
     /// filled template variations.
     pub fn add_domain(&mut self, bot: &mut Bot, scripts: Option<&Path>) -> Result<(), Error> {
-        let examples: Vec<String> = bot.domain.nlu.intents.values().flat_map(|i| i.examples.iter()).map(|e| user_line(e)).collect();
+        let examples: Vec<String> = bot.domain.nlu.intents.values().flat_map(|i| i.plain_examples()).map(|e| user_line(&e)).collect();
         self.add_all("domain: NLU examples", examples);
         let mut slot_values: BTreeMap<String, Vec<Value>> = BTreeMap::new();
         if let Some(dir) = scripts {

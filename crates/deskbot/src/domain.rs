@@ -101,6 +101,16 @@ impl Domain {
                 }
             }
         }
+        // A value marked in an example must have a slot to go to.
+        let takes = |name: &str| flows.slots.iter().any(|(slot, def)| slot == name || def.entities.iter().any(|e| e == name));
+        for (intent, def) in &nlu.intents {
+            for (text, spans) in def.annotated() {
+                if let Some(span) = spans.iter().find(|s| !takes(&s.slot)) {
+                    let message = format!("intent `{intent}`, example {text:?} marks a value for `{}`, which no slot of flows.ron takes", span.slot);
+                    return fail(source.join("nlu.ron"), message);
+                }
+            }
+        }
         for response in flows.response_names().iter().map(String::as_str).chain(ENGINE_RESPONSES) {
             if !templates.contains(response) {
                 return fail(source.join("templates"), format!("no template for response `{response}`"));

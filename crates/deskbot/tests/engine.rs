@@ -75,6 +75,12 @@ fn malformed_domain_files_name_file_line_and_column() {
     std::fs::write(&nlu, text.replacen("\"greet\": (examples:", "\"greet\": (exmples:", 1)).unwrap();
     let error = Domain::load(&intents, &templates).unwrap_err().to_string();
     assert!(error.contains("nlu.ron:") && error.contains("exmples"), "{error}");
+    std::fs::write(&nlu, text.replacen("(refund_reason)", "(refund_raeson)", 1)).unwrap();
+    let error = Domain::load(&intents, &templates).unwrap_err().to_string();
+    assert!(error.contains("nlu.ron") && error.contains("`refund_raeson`, which no slot of flows.ron takes"), "{error}");
+    std::fs::write(&nlu, text.replacen("(refund_reason)", "(refund reason)", 1)).unwrap();
+    let error = Domain::load(&intents, &templates).unwrap_err().to_string();
+    assert!(error.contains("nlu.ron") && error.contains("intent `request_refund`") && error.contains("one word"), "{error}");
     std::fs::write(&nlu, &text).unwrap();
 
     let flows = intents.join("flows.ron");
@@ -108,6 +114,25 @@ fn nothing_the_user_typed_is_lost() {
     assert_eq!(users[1].len(), megabyte.len());
     let json = serde_json::to_string(&conversation.state).unwrap();
     assert!(json.contains("\"refund_reason\"") && json.contains("where is order 99999"));
+}
+
+#[test]
+fn values_marked_in_the_examples_fill_free_text_slots_from_a_first_message() {
+    let bot = bot();
+    let mut conversation = Conversation::new("t");
+    let turn = bot.respond(&mut conversation, "change the address of order 12345 to 9 Willow Lane, Springfield 62704");
+    let address = conversation.state.slot("new_address").map(|v| v.value.as_str());
+    assert_eq!(address, Some("9 Willow Lane, Springfield 62704"), "{}", turn.text());
+    assert_eq!(conversation.state.slot("order_id").map(|v| v.value.as_str()), Some("12345"), "the zip code is part of the address");
+    let mut conversation = Conversation::new("u");
+    bot.respond(&mut conversation, "please refund order 12345, the handle snapped off the first time I used it");
+    let reason = conversation.state.slot("refund_reason").expect("a reason").value.clone();
+    assert!(reason.starts_with("the handle snapped off"), "{reason}");
+    // Asked for it, the whole answer is the reason, not the tagger's part of it.
+    let mut conversation = Conversation::new("v");
+    bot.respond(&mut conversation, "I want a refund for order 12345");
+    bot.respond(&mut conversation, "well, the handle snapped off the first time I used it");
+    assert_eq!(conversation.state.slot("refund_reason").unwrap().value, "well, the handle snapped off the first time I used it");
 }
 
 #[test]

@@ -21,16 +21,37 @@ use ronfile::FileError;
 
 use serde::{Deserialize, Serialize};
 
+use crate::annotation;
 use crate::builtin::Builtin;
+use crate::slots::SlotSpan;
 
 /// One intent: example utterances and optional regex patterns (a match decides the intent).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// An example may mark slot values as Rasa does, `"refund order 12, [it came broken](refund_reason)"`:
+/// the slot tagger learns from the marks ([`IntentDef::annotated`]).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct IntentDef {
     #[serde(default)]
     pub examples: Vec<String>,
     #[serde(default)]
     pub patterns: Vec<String>,
+}
+
+impl IntentDef {
+    /// Each example as (its text without marks, the slot values it marks). An example whose
+    /// marks do not read (only possible in data that skipped [`NluDomain::load`]) is taken as
+    /// written, without marks.
+    pub fn annotated(&self) -> impl Iterator<Item = (String, Vec<SlotSpan>)> + '_ {
+        self.examples.iter().map(|example| match annotation::read(example) {
+            Ok((text, marks)) => (text, marks.into_iter().map(|m| m.span).collect()),
+            Err(_) => (example.clone(), Vec::new()),
+        })
+    }
+
+    /// The example texts without marks.
+    pub fn plain_examples(&self) -> impl Iterator<Item = String> + '_ {
+        self.annotated().map(|(text, _)| text)
+    }
 }
 
 /// How an entity is found.
@@ -89,6 +110,9 @@ impl NluDomain {
         for (name, intent) in &self.intents {
             if intent.examples.is_empty() && intent.patterns.is_empty() {
                 return Err(format!("intent `{name}` has neither examples nor patterns"));
+            }
+            for example in &intent.examples {
+                annotation::read(example).map_err(|e| format!("intent `{name}`, example {example:?}: {e}"))?;
             }
             for pattern in &intent.patterns {
                 regex::Regex::new(pattern).map_err(|e| format!("intent `{name}`, pattern {pattern:?}: {e}"))?;

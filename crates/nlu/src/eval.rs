@@ -8,6 +8,7 @@ use std::path::Path;
 use ronfile::FileError;
 use serde::{Deserialize, Serialize};
 
+use crate::annotation;
 use crate::domain::{IntentDef, NluDomain, NluError};
 use crate::parser::{OUT_OF_SCOPE, Parser};
 use crate::slots::{SlotSpan, SlotTagger, span_f1};
@@ -58,12 +59,12 @@ pub fn load_jsonl(path: &Path) -> Result<Vec<Example>, NluError> {
 pub fn domain_from_examples(examples: &[Example], oos_threshold: f32) -> NluDomain {
     let mut intents: BTreeMap<String, IntentDef> = BTreeMap::new();
     for e in examples {
-        intents.entry(e.intent.clone()).or_insert_with(|| IntentDef { examples: Vec::new(), patterns: Vec::new() }).examples.push(e.text.clone());
+        intents.entry(e.intent.clone()).or_default().examples.push(e.text.clone());
     }
     NluDomain { intents, entities: BTreeMap::new(), oos_threshold }
 }
 
-/// A domain's own examples as labelled utterances; its `out_of_scope` examples are labelled
+/// A domain's own examples as labelled utterances (marks become `slots`); its `out_of_scope` examples are labelled
 /// [`OOS_LABEL`], so that `eval nlu --domain` reports out-of-scope recall for them.
 pub fn domain_examples(domain: &NluDomain) -> Vec<Example> {
     domain
@@ -71,7 +72,7 @@ pub fn domain_examples(domain: &NluDomain) -> Vec<Example> {
         .iter()
         .flat_map(|(intent, def)| {
             let label = if intent == OUT_OF_SCOPE { OOS_LABEL } else { intent.as_str() };
-            def.examples.iter().map(move |text| Example::new(text.clone(), label))
+            def.annotated().map(move |(text, slots)| Example { slots, ..Example::new(text, label) })
         })
         .collect()
 }
@@ -86,7 +87,7 @@ pub fn domain_with_examples(domain: &NluDomain, examples: &[Example]) -> NluDoma
     for e in examples {
         let intent = if e.intent == OOS_LABEL && domain.intents.contains_key(OUT_OF_SCOPE) { OUT_OF_SCOPE } else { e.intent.as_str() };
         if let Some(def) = trained.intents.get_mut(intent) {
-            def.examples.push(e.text.clone());
+            def.examples.push(annotation::write(&e.text, &e.slots));
         }
     }
     trained
@@ -258,11 +259,22 @@ pub fn score(test: &[Example], predicted: &[String]) -> Report {
     }
 }
 
-/// Trains a slot tagger on `train`'s annotated slots and scores its spans on `test`, tagging
-/// each test utterance under the intent `parser` predicts for it; `None` when `train` has no slots.
+/// Scores slot spans on `test`, tagging each utterance under the intent `parser` predicts for
+/// it, with the parser's own tagger (a domain's marks) or one trained on `train`'s annotated
+/// slots; `None` when `test` has no slots or nothing trains a tagger.
 pub fn evaluate_slots(parser: &Parser, train: &[Example], test: &[Example]) -> Option<f64> {
-    let annotated: Vec<(&str, &str, &[SlotSpan])> = train.iter().map(|e| (e.text.as_str(), e.intent.as_str(), e.slots.as_slice())).collect();
-    let tagger = SlotTagger::train(&annotated)?;
+    if test.iter().all(|e| e.slots.is_empty()) {
+        return None;
+    }
+    let trained;
+    let tagger = match &parser.slot_tagger {
+        Some(own) => own,
+        None => {
+            let annotated: Vec<(&str, &str, &[SlotSpan])> = train.iter().map(|e| (e.text.as_str(), e.intent.as_str(), e.slots.as_slice())).collect();
+            trained = SlotTagger::train(&annotated)?;
+            &trained
+        }
+    };
     let gold: Vec<Vec<SlotSpan>> = test.iter().map(|e| e.slots.clone()).collect();
     let predicted: Vec<Vec<SlotSpan>> = test.iter().map(|e| tagger.tag(&e.text, &parser.parse(&e.text).intent.name)).collect();
     Some(span_f1(&gold, &predicted))

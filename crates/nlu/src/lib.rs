@@ -25,11 +25,13 @@
 //!
 //! [`rasa`]: Rasa NLU YAML (intents, annotated entities, lookups, synonyms, regexes) → a domain.
 //!
-//! [`slots`]: a BIO slot tagger trained on annotated spans (`eval nlu` slot F1; with
-//! [`Parser::with_slot_tagger`] its spans join the entities and are saved with the model).
+//! [`slots`]: a BIO slot tagger trained on annotated spans — marked in a domain's examples
+//! ([`annotation`]: `[it came broken](refund_reason)`) or given as `slots` in JSON lines; its
+//! spans join the entities (extractor `tagger`) and are saved with the model.
 //!
 //! [`eval`] scores the recognizer on labelled JSON lines (`deskbot eval nlu`).
 
+pub mod annotation;
 mod builtin;
 pub mod calibration;
 mod classifier;

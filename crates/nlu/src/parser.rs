@@ -13,7 +13,7 @@ use crate::entities::{Entity, EntityExtractor};
 use crate::held_out::{self, WeightTrial};
 use crate::scorer::Scorer;
 use crate::segments::{char_offset, skip_connectives, split_points};
-use crate::slots::SlotTagger;
+use crate::slots::{SlotSpan, SlotTagger};
 
 /// The intent name given to utterances the domain does not cover.
 pub const OUT_OF_SCOPE: &str = "out_of_scope";
@@ -94,7 +94,16 @@ impl Parser {
     pub fn train(domain: &NluDomain) -> Self {
         let (texts, labels) = Self::training_texts(domain);
         let trained = held_out::train(&texts, None, &labels, domain.intents.len(), 7);
-        Self::assemble(domain.clone(), trained.scorer, trained.calibration)
+        Self::assemble(domain.clone(), trained.scorer, trained.calibration).with_slot_tagger(Self::domain_tagger(domain))
+    }
+
+    /// A slot tagger learned from the slot values the domain's examples mark, trained on every
+    /// example (an unmarked one teaches where no value is); `None` when nothing is marked.
+    fn domain_tagger(domain: &NluDomain) -> Option<SlotTagger> {
+        let annotated: Vec<(String, &str, Vec<SlotSpan>)> =
+            domain.intents.iter().flat_map(|(intent, def)| def.annotated().map(move |(text, spans)| (text, intent.as_str(), spans))).collect();
+        let examples: Vec<(&str, &str, &[SlotSpan])> = annotated.iter().map(|(text, intent, spans)| (text.as_str(), *intent, spans.as_slice())).collect();
+        SlotTagger::train(&examples)
     }
 
     /// Trains with `encoder`'s sentence features, when given, offered beside the n-grams at the
@@ -111,7 +120,9 @@ impl Parser {
         let trained = held_out::train(&texts, Some(&embeddings), &labels, domain.intents.len(), 7);
         let weight = trained.scorer.dense.as_ref().map_or(0.0, |d| d.weight);
         let choice = EncoderChoice { fingerprint: encoder.fingerprint(), weight, trials: trained.trials };
-        Ok(Self::assemble(domain.clone(), trained.scorer, trained.calibration).with_encoder(Some(choice), Some(encoder)))
+        Ok(Self::assemble(domain.clone(), trained.scorer, trained.calibration)
+            .with_encoder(Some(choice), Some(encoder))
+            .with_slot_tagger(Self::domain_tagger(domain)))
     }
 
     /// The masked example texts and their intent indices.
@@ -121,9 +132,9 @@ impl Parser {
         let mut texts = Vec::new();
         let mut labels = Vec::new();
         for (index, (_, def)) in domain.intents.iter().enumerate() {
-            for example in &def.examples {
-                let entities = extractor.extract(example, today);
-                texts.push(extractor.mask(example, &entities));
+            for example in def.plain_examples() {
+                let entities = extractor.extract(&example, today);
+                texts.push(extractor.mask(&example, &entities));
                 labels.push(index);
             }
         }
@@ -166,6 +177,11 @@ impl Parser {
         self
     }
 
+    /// Whether slot values are tagged (the domain's examples mark some, or a tagger was added).
+    pub fn has_slot_tagger(&self) -> bool {
+        self.slot_tagger.is_some()
+    }
+
     /// Fixes "today" for relative dates (tests, replays); otherwise the local date is used.
     pub fn with_today(mut self, today: NaiveDate) -> Self {
         self.today = Some(today);
@@ -193,7 +209,11 @@ impl Parser {
         let ranking = self.rank(&read, &entities);
         let intent = self.decide(ranking.first());
         if let Some(tagger) = &self.slot_tagger {
-            entities.extend(tagger.tag(&read, &intent.name).into_iter().map(|span| Entity {
+            let tagged = tagger.tag(&read, &intent.name);
+            // A value inside a tagged one is part of it: the zip code of an address is no order
+            // number, the house number no amount.
+            entities.retain(|e| !tagged.iter().any(|t| t.start <= e.start && e.end <= t.end && t.slot != e.entity));
+            entities.extend(tagged.into_iter().map(|span| Entity {
                 entity: span.slot,
                 normalized: serde_json::Value::String(span.value.clone()),
                 value: span.value,

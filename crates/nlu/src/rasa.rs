@@ -10,15 +10,11 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
 
-use regex::Regex;
 use serde::Deserialize;
 
+use crate::annotation::{self, Marked};
 use crate::domain::{EntityDef, IntentDef, NluDomain, NluError};
-
-/// `[text](entity)`, `[text](entity:value)` or `[text]{json}`.
-static ANNOTATION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\[([^\]]+)\](?:\(([^)]+)\)|(\{[^}]*\}))").expect("a valid regex"));
 
 #[derive(Deserialize)]
 struct RasaFile {
@@ -101,13 +97,14 @@ pub fn import(dir: &Path) -> Result<(NluDomain, ImportReport), NluError> {
         for item in parsed.nlu {
             let lines = item.examples.lines();
             if let Some(name) = item.intent {
-                let intent = intents.entry(name).or_insert_with(|| IntentDef { examples: Vec::new(), patterns: Vec::new() });
+                let intent = intents.entry(name).or_default();
                 for line in lines {
-                    let (plain, found) = strip_annotations(&line);
-                    for (entity, value, text) in found {
-                        let variants = lookups.entry(entity).or_default().entry(value.clone()).or_default();
-                        if text != value && !variants.contains(&text) {
-                            variants.push(text);
+                    let (plain, marks) = annotation::read(&line)
+                        .map_err(|message| NluError::Invalid { path: file.clone(), message: format!("example {line:?}: {message}") })?;
+                    for Marked { span, canonical } in marks {
+                        let variants = lookups.entry(span.slot).or_default().entry(canonical.clone()).or_default();
+                        if span.value != canonical && !variants.contains(&span.value) {
+                            variants.push(span.value);
                         }
                     }
                     intent.examples.push(plain);
@@ -170,31 +167,6 @@ fn collect_yaml(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), NluError> {
         }
     }
     Ok(())
-}
-
-/// The example without annotations, and (entity, value, text) of each annotation.
-fn strip_annotations(line: &str) -> (String, Vec<(String, String, String)>) {
-    let mut found = Vec::new();
-    let plain = ANNOTATION
-        .replace_all(line, |caps: &regex::Captures| {
-            let text = caps[1].to_string();
-            let (entity, value) = match (caps.get(2), caps.get(3)) {
-                (Some(short), _) => match short.as_str().split_once(':') {
-                    Some((entity, value)) => (entity.trim().to_string(), value.trim().to_string()),
-                    None => (short.as_str().trim().to_string(), text.clone()),
-                },
-                (None, Some(json)) => {
-                    let value: serde_json::Value = serde_json::from_str(json.as_str()).unwrap_or_default();
-                    let entity = value["entity"].as_str().unwrap_or("entity").to_string();
-                    (entity, value["value"].as_str().map_or_else(|| text.clone(), str::to_string))
-                }
-                (None, None) => unreachable!("the regex requires one of the two forms"),
-            };
-            found.push((entity, value, text.clone()));
-            text
-        })
-        .into_owned();
-    (plain, found)
 }
 
 fn slug(text: &str) -> String {

@@ -24,7 +24,10 @@ pub struct SlotSpan {
     pub value: String,
 }
 
-static TOKEN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\w+|[^\w\s]").expect("a valid regex"));
+/// Words, single CJK characters (Chinese and Japanese are written without spaces, so a value
+/// may start or end inside a run of them) and single punctuation marks.
+static TOKEN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]|[^\W\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]+|[^\w\s]").expect("a valid regex"));
 
 /// A token with its character span.
 struct Token {
@@ -79,6 +82,10 @@ fn token_features(tokens: &[Token], i: usize, intent: &str, previous: &str) -> V
             tokens.get(j as usize).map_or("</s>", |t| t.lower.as_str())
         }
     };
+    let shape_at = |offset: isize| -> &str {
+        let j = i as isize + offset;
+        if j < 0 { "<s>" } else { tokens.get(j as usize).map_or("</s>", |t| t.shape.as_str()) }
+    };
     let w = &tokens[i].lower;
     let prefix: String = w.chars().take(3).collect();
     let suffix: String = w.chars().rev().take(3).collect::<Vec<_>>().into_iter().rev().collect();
@@ -91,9 +98,13 @@ fn token_features(tokens: &[Token], i: usize, intent: &str, previous: &str) -> V
         format!("w+2={}", word(2)),
         format!("w-1w={}|{w}", word(-1)),
         format!("ww+1={w}|{}", word(1)),
+        format!("w-2w-1={}|{}", word(-2), word(-1)),
+        format!("w+1w+2={}|{}", word(1), word(2)),
         format!("pre={prefix}"),
         format!("suf={suffix}"),
         format!("shape={}", tokens[i].shape),
+        format!("shape-1={}|{}", shape_at(-1), tokens[i].shape),
+        format!("shape+1={}|{}", tokens[i].shape, shape_at(1)),
         format!("pos={}", i.min(5)),
         format!("intent={intent}"),
         format!("intent={intent}|w={w}"),
@@ -145,7 +156,7 @@ impl SlotTagger {
                 targets.push(label_id[labels[i].as_str()]);
             }
         }
-        let options = TrainOptions { epochs: 6, min_steps: 400, batch_size: 256, learning_rate: 0.05, weight_decay: 0.0, seed: 11 };
+        let options = TrainOptions { epochs: 20, min_steps: 400, batch_size: 256, learning_rate: 0.05, weight_decay: 0.0, seed: 11 };
         let classifier = LinearClassifier::train(&vectors, &targets, features.len(), labels.len(), &options);
         Some(Self { features, labels, classifier })
     }
@@ -164,35 +175,55 @@ impl SlotTagger {
         Self { features, labels, classifier }
     }
 
-    /// The slot spans the tagger finds in `text`, an utterance of `intent`.
+    /// The slot spans the tagger finds in `text`, an utterance of `intent`: punctuation at a
+    /// span's edges is left out, and where a slot gets several spans the one the tagger is
+    /// surest of (summed over its tokens, so a longer one wins a tie) is kept.
     pub fn tag(&self, text: &str, intent: &str) -> Vec<SlotSpan> {
         let toks = tokens(text);
         let chars: Vec<char> = text.chars().collect();
-        let mut spans: Vec<SlotSpan> = Vec::new();
-        let mut open: Option<SlotSpan> = None;
+        // (span, its first and last token, summed probability)
+        let mut spans: Vec<(SlotSpan, usize, usize, f32)> = Vec::new();
         let mut labels: Vec<String> = Vec::with_capacity(toks.len());
+        let mut open = false;
         for i in 0..toks.len() {
             let features = token_features(&toks, i, intent, previous(&labels, i));
             let probabilities = self.classifier.probabilities(&vectorize(&self.features, features));
             let best = (0..probabilities.len()).max_by(|&a, &b| probabilities[a].total_cmp(&probabilities[b])).unwrap_or(0);
             labels.push(self.labels[best].clone());
-            let label = &self.labels[best];
-            let (kind, slot) = label.split_once('-').unwrap_or(("O", ""));
-            match (kind, open.as_mut()) {
+            let (kind, slot) = self.labels[best].split_once('-').unwrap_or(("O", ""));
+            match (kind, spans.last_mut()) {
                 // An inside label continuing the open span of the same slot extends it.
-                ("I", Some(span)) if span.slot == slot => span.end = toks[i].end,
-                ("B" | "I", _) => {
-                    spans.extend(open.take());
-                    open = Some(SlotSpan { slot: slot.to_string(), start: toks[i].start, end: toks[i].end, value: String::new() });
+                ("I", Some((span, _, last, score))) if open && span.slot == slot => {
+                    *last = i;
+                    *score += probabilities[best];
                 }
-                _ => spans.extend(open.take()),
+                ("B" | "I", _) => {
+                    spans.push((SlotSpan { slot: slot.to_string(), start: 0, end: 0, value: String::new() }, i, i, probabilities[best]));
+                    open = true;
+                }
+                _ => open = false,
             }
         }
-        spans.extend(open);
-        for span in &mut spans {
+        let mut kept: Vec<(SlotSpan, f32)> = Vec::new();
+        for (mut span, mut first, mut last, score) in spans {
+            while first <= last && toks[first].shape == "." {
+                first += 1;
+            }
+            while last > first && toks[last].shape == "." {
+                last -= 1;
+            }
+            if first > last || toks[first].shape == "." {
+                continue;
+            }
+            (span.start, span.end) = (toks[first].start, toks[last].end);
             span.value = chars[span.start..span.end].iter().collect();
+            match kept.iter().position(|(k, _)| k.slot == span.slot) {
+                Some(at) if kept[at].1 >= score => {}
+                Some(at) => kept[at] = (span, score),
+                None => kept.push((span, score)),
+            }
         }
-        spans
+        kept.into_iter().map(|(span, _)| span).collect()
     }
 }
 

@@ -68,11 +68,13 @@ pub fn run(train: Train) -> anyhow::Result<()> {
         .with_message(format!("training on {examples} examples of {} intents", domain.intents.len()));
     spinner.enable_steady_tick(Duration::from_millis(120));
     let started = Instant::now();
-    // Annotated `slots` in the data train a slot tagger too.
-    let annotated: Vec<(&str, &str, &[SlotSpan])> = labelled.iter().map(|e| (e.text.as_str(), e.intent.as_str(), e.slots.as_slice())).collect();
-    let tagger = SlotTagger::train(&annotated);
-    let slots = tagger.as_ref().map_or(String::new(), |_| " and a slot tagger".to_string());
-    let parser = Parser::train_with(&domain, encoder)?.with_slot_tagger(tagger);
+    let mut parser = Parser::train_with(&domain, encoder)?;
+    // Annotated `slots` in JSON lines train a slot tagger too (a domain's marks already have).
+    if !parser.has_slot_tagger() {
+        let annotated: Vec<(&str, &str, &[SlotSpan])> = labelled.iter().map(|e| (e.text.as_str(), e.intent.as_str(), e.slots.as_slice())).collect();
+        parser = parser.with_slot_tagger(SlotTagger::train(&annotated));
+    }
+    let slots = if parser.has_slot_tagger() { " and a slot tagger" } else { "" };
     let seconds = started.elapsed().as_secs_f64();
     spinner.finish_and_clear();
     let staging = staging_dir(&args.out);
