@@ -110,6 +110,11 @@ impl Tracker {
     /// confirmation is asked again; naming a value without giving one asks for it again.
     fn confirming(&self, state: &mut DialogueState, turn: &mut Turn, reading: &Reading) {
         let Some(frame) = state.frames.last_mut() else { return };
+        // A confident request for another flow is a digression with its own values ("before I
+        // say yes, where is order 10293999?"), not a correction of this one's.
+        if let Some(flow) = reading.flow.as_ref().filter(|f| **f != frame.flow && reading.confident && !self.is_yes_or_no(turn)) {
+            return self.interrupt(state, turn, flow);
+        }
         let (changed, invalid) = self.fill(frame, turn, false);
         if changed || invalid {
             return self.run(state, turn);
@@ -139,6 +144,14 @@ impl Tracker {
             let values = frame.values();
             turn.say(self.flows.ask_response(&slot), values);
             return turn.rule(Rule::CorrectionAsked { slot });
+        }
+        // The flow's own request again, with nothing to change ("yes go ahead with the refund"),
+        // asks for what the confirmation offers: a yes.
+        if reading.flow.as_deref() == Some(frame.flow.as_str()) && reading.sure && turn.input.entities.is_empty() {
+            turn.rule(Rule::Reasserted { flow: frame.flow.clone() });
+            frame.confirming = false;
+            frame.confirmed = true;
+            return self.run(state, turn);
         }
         turn.say("please_confirm", BTreeMap::new());
         self.run(state, turn)
@@ -238,10 +251,13 @@ impl Tracker {
     pub(crate) fn named_slot(&self, flow: &str, text: &str, filled: impl Fn(&str) -> bool) -> Option<String> {
         let words: Vec<String> = text.split(|c: char| !c.is_alphanumeric()).map(str::to_lowercase).collect();
         // A slot is named by a word of its label of four letters or more ("order number" by
-        // "order" or "number"; "new address" by "address", not "new").
+        // "order" or "number"; "new address" by "address", not "new") that does not name the
+        // flow itself ("go ahead with the refund" names no refund amount).
+        let flow_words = format!("{} {}", self.flows.description(flow), flow.replace('_', " ")).to_lowercase();
+        let names_the_flow = |word: &str| flow_words.split(|c: char| !c.is_alphanumeric()).any(|w| w == word);
         let mut named = self.flows.flow_slots(flow).into_iter().filter(|s| filled(s)).filter(|slot| {
             let label = self.flows.label(slot).to_lowercase();
-            label.split_whitespace().filter(|w| w.chars().count() >= 4).any(|word| words.iter().any(|w| w == word))
+            label.split_whitespace().filter(|w| w.chars().count() >= 4 && !names_the_flow(w)).any(|word| words.iter().any(|w| w == word))
         });
         let first = named.next()?;
         named.next().is_none().then(|| first.to_string())

@@ -99,6 +99,11 @@ pub enum Rule {
     Switched { from: String, to: String },
     /// Misses in a row: the bot said what it can do, with examples.
     Recovery { misses: usize },
+    /// A yes or no that nothing asked for, before a request ("ok, where is order 12345?"): the
+    /// request is the turn.
+    Filler { intent: String, request: String },
+    /// At its confirmation, the flow's own request again with nothing to change: taken as yes.
+    Reasserted { flow: String },
 }
 
 impl std::fmt::Display for Rule {
@@ -114,6 +119,8 @@ impl std::fmt::Display for Rule {
             Rule::Parked { flow, by } => write!(f, "switch: {flow} on hold while {by} runs"),
             Rule::Switched { from, to } => write!(f, "switch: {from} cancelled, {to} started"),
             Rule::Recovery { misses } => write!(f, "recovery: {misses} misses in a row, said what the bot can do"),
+            Rule::Reasserted { flow } => write!(f, "reasserted: {flow} asked for again at its confirmation, taken as yes"),
+            Rule::Filler { intent, request } => write!(f, "filler: {intent} with no yes/no question open, {request} taken as the turn"),
         }
     }
 }
@@ -169,8 +176,10 @@ impl Tracker {
     /// at once; a flow starts at once when nothing is waiting for the user, and otherwise waits
     /// beneath the active flow and starts when that one ends.
     pub fn handle(&self, state: &mut DialogueState, input: &UserTurn, runner: &mut dyn ActionRunner) -> TurnOutcome {
-        let claimed = self.with_unclaimed_values(input);
+        let (input, filler) = self.without_filler(state, input);
+        let claimed = self.with_unclaimed_values(&input);
         let mut turn = Turn { index: state.turns.len(), input: &claimed, runner, out: TurnOutcome::default(), asked: false };
+        turn.out.rules.extend(filler);
         if state.handed_off.is_none() {
             self.decide(state, &mut turn);
             for request in &input.more {
@@ -200,6 +209,24 @@ impl Tracker {
             flow: state.active_flow().map(str::to_string),
         });
         turn.out
+    }
+
+    /// The turn without a leading yes or no that nothing asked for, when a request follows it
+    /// in the message ("ok, where is order 12345?" while the bot waits for a reason): the request
+    /// becomes the turn (the whole text kept), with the rule that says so.
+    fn without_filler<'a>(&self, state: &DialogueState, input: &'a UserTurn) -> (std::borrow::Cow<'a, UserTurn>, Option<Rule>) {
+        let settings = &self.flows.settings;
+        let yes_no = input.intent == settings.affirm || input.intent == settings.deny;
+        let asked_yes_no = state.frames.last().is_some_and(|f| f.confirming || f.offered.is_some());
+        match input.more.first().filter(|next| yes_no && !asked_yes_no && self.request_flow(next).is_some()) {
+            Some(next) => {
+                let mut promoted = UserTurn { text: input.text.clone(), more: input.more[1..].to_vec(), ..next.clone() };
+                promoted.entities.extend(input.entities.iter().cloned());
+                let rule = Rule::Filler { intent: input.intent.clone(), request: next.intent.clone() };
+                (std::borrow::Cow::Owned(promoted), Some(rule))
+            }
+            None => (std::borrow::Cow::Borrowed(input), None),
+        }
     }
 
     /// A further request from the same utterance.

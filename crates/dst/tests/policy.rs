@@ -294,3 +294,54 @@ fn stored_state_from_before_these_fields_loads() {
     assert_eq!(state.frames[0].offered, None);
     assert!(state.settled.is_empty());
 }
+
+#[test]
+fn a_yes_nobody_asked_for_before_a_request_is_filler() {
+    let mut chat = Chat::new();
+    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    // Waiting for a free-text reason: "actually first, where is order 67890?" read as a yes
+    // and a request. The request is the turn; no yes is stored as the reason.
+    let mut input = turn("actually first, where is order 67890?", "affirm", 0.9);
+    input.more = vec![with(turn("where is order 67890?", "order_status", 0.95), vec![order("67890")])];
+    let out = chat.say(input);
+    assert_eq!(out.rules[0], Rule::Filler { intent: "affirm".into(), request: "order_status".into() });
+    assert_eq!(chat.actions.calls[0], ("lookup".to_string(), BTreeMap::from([("order_id".to_string(), json!("67890"))])));
+    assert_eq!(chat.slot("reason"), None);
+    assert_eq!(chat.state.turns.last().map(|t| t.user.as_str()), Some("actually first, where is order 67890?"), "the whole text is kept");
+    // At a confirmation the same yes is an answer.
+    let mut chat = Chat::new();
+    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    chat.say(turn("it broke", "inform", 0.5));
+    chat.say(with(turn("$20", "inform", 0.5), vec![TurnEntity::new("money", "$20", json!({"amount": 20.0, "currency": "USD"}))]));
+    let mut input = turn("yes, and where is order 67890?", "affirm", 1.0);
+    input.more = vec![with(turn("where is order 67890?", "order_status", 0.95), vec![order("67890")])];
+    chat.say(input);
+    assert_eq!(chat.actions.calls[0].0, "create_refund");
+}
+
+#[test]
+fn at_a_confirmation_another_flow_is_a_digression_and_the_flow_itself_a_yes() {
+    let confirming = || {
+        let mut chat = Chat::new();
+        chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+        chat.say(turn("it broke", "inform", 0.5));
+        chat.say(with(turn("$20", "inform", 0.5), vec![TurnEntity::new("money", "$20", json!({"amount": 20.0, "currency": "USD"}))]));
+        assert!(chat.state.active().is_some_and(|f| f.confirming));
+        chat
+    };
+    // Another order's status asked before answering: its number corrects nothing.
+    let mut chat = confirming();
+    chat.say(with(turn("before I say yes, where is order 67890?", "order_status", 0.95), vec![order("67890")]));
+    assert_eq!(chat.actions.calls[0], ("lookup".to_string(), BTreeMap::from([("order_id".to_string(), json!("67890"))])));
+    assert_eq!(chat.slot("order_id"), Some(json!("12345")));
+    assert!(chat.state.active().is_some_and(|f| f.flow == "refund" && f.confirming), "back at the confirmation");
+    // "go ahead with the refund": the flow's own request, and "refund" names no slot here.
+    let mut chat = confirming();
+    let out = chat.say(turn("ok yes go ahead with the refund", "refund", 0.9));
+    assert_eq!(out.rules, [Rule::Reasserted { flow: "refund".into() }]);
+    assert_eq!(chat.actions.calls[0].0, "create_refund");
+    // Naming a slot still asks for it again.
+    let mut chat = confirming();
+    chat.say(turn("the amount is wrong", "inform", 0.8));
+    assert_eq!(chat.slot("amount"), None);
+}

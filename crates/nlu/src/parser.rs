@@ -280,8 +280,16 @@ impl Parser {
             }
             let right_start = skip_connectives(read, right_start);
             let (left, right) = (classify(&read[start..left_end]), classify(&read[right_start..]));
-            if request(&left) && request(&right) && left.name != right.name {
+            if !request(&right) {
+                continue;
+            }
+            if request(&left) && left.name != right.name {
                 spans.push(IntentSpan { name: left.name, confidence: left.confidence, start: char_offset(read, start), end: char_offset(read, left_end) });
+                start = right_start;
+            } else if let Some(previous) = spans.last_mut().filter(|p| !request(&left) && p.name != right.name) {
+                // Words that are no request of their own ("I've explained it three times.")
+                // belong to the request before them, and a new request follows.
+                previous.end = char_offset(read, left_end);
                 start = right_start;
             }
         }
@@ -332,6 +340,12 @@ mod tests {
         assert_eq!(requests(&parser, "submit contract C-2024-001 with Acme for $4,000").len(), 1);
         // One request: one span over the whole text, even with "and" inside.
         assert_eq!(requests(&parser, "i want to return this and get my money back").len(), 1);
+        // A sentence is a request of its own; words between that are none join the one before.
+        let text = "where is my order 12345? I've been waiting for weeks. Please put me through to a member of staff.";
+        let found = requests(&parser, text);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[0], ("order_status".to_string(), "where is my order 12345? I've been waiting for weeks".to_string()));
+        assert_eq!(found[1], ("human".to_string(), "Please put me through to a member of staff.".to_string()));
         let text = "refund order 12345 and ship it back";
         let single = parser.parse(text);
         assert_eq!(single.intents.len(), 1);

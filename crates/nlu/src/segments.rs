@@ -1,5 +1,5 @@
 //! Where one utterance may carry more than one request: at connectives ("and", "also", "then",
-//! commas, semicolons, 以及 / 还有 / 然后 / 并且 / ，). The parser tries each and keeps a split only
+//! commas, semicolons, 以及 / 还有 / 然后 / 并且 / ，) and at the ends of sentences. The parser tries each and keeps a split only
 //! when both sides are confidently different intents.
 
 use std::sync::LazyLock;
@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 static CONNECTIVE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\s+(?:and also|and then|and|also|then|plus)\s+|\s*[;,，；]\s*(?:(?:and|also|then)\s+)*|以及|还有|然后|并且")
+    Regex::new(r"(?i)\s+(?:and also|and then|and|also|then|plus)\s+|\s*[;,，；]\s*(?:(?:and|also|then)\s+)*|[.!?]+\s+|[。！？]+|以及|还有|然后|并且")
         .expect("a valid regex")
 });
 
