@@ -472,6 +472,58 @@ fn kill_9_loses_no_acknowledged_turn(store: &str) {
     }
 }
 
+/// A refund is half done; the desk renames the flow and restarts the server on the new domain.
+/// The customer's next message is answered (the old flow closed, saying so), nothing is lost.
+fn a_conversation_survives_a_changed_domain(store: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    for part in ["intents", "templates"] {
+        std::fs::create_dir_all(dir.path().join(part)).unwrap();
+        for entry in std::fs::read_dir(repo().join(part)).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), dir.path().join(part).join(entry.file_name())).unwrap();
+        }
+    }
+    let (intents, templates) = (dir.path().join("intents"), dir.path().join("templates"));
+    let args = ["--domain", intents.to_str().unwrap(), "--templates", templates.to_str().unwrap()];
+    let id = format!("migrated-{}", run_id());
+    let mut server = Server::start(store, &args);
+    let (status, replies) = say(&server, &id, "I want a refund for order 12345");
+    assert_eq!(status, 200);
+    assert!(texts(&replies).join(" ").contains("Why"), "{replies}");
+    server.kill_9();
+    let flows = intents.join("flows.ron");
+    let text = std::fs::read_to_string(&flows).unwrap();
+    std::fs::write(&flows, text.replacen("\"refund\": (intent:", "\"money_back\": (intent:", 1)).unwrap();
+    let server = Server::start(store, &args);
+    let (status, replies) = say(&server, &id, "it arrived broken");
+    assert_eq!(status, 200, "{replies}; log: {}", server.log());
+    assert!(texts(&replies).join(" ").contains("no longer continue"), "{replies}");
+    let (_, tracked) = tracker(&server, &id);
+    assert_eq!(user_texts(&tracked), ["I want a refund for order 12345", "it arrived broken"]);
+    let frames = tracked["state"]["frames"].as_array().unwrap();
+    assert!(frames.iter().all(|f| f["flow"] != "refund"), "the old flow is closed: {frames:?}");
+}
+
+#[test]
+fn sqlite_conversation_survives_a_changed_domain() {
+    let dir = tempfile::tempdir().unwrap();
+    a_conversation_survives_a_changed_domain(&sqlite_store(&dir));
+}
+
+#[test]
+fn redis_conversation_survives_a_changed_domain() {
+    if let Some(url) = service("DESKBOT_TEST_REDIS") {
+        a_conversation_survives_a_changed_domain(&url);
+    }
+}
+
+#[test]
+fn postgres_conversation_survives_a_changed_domain() {
+    if let Some(url) = service("DESKBOT_TEST_POSTGRES") {
+        a_conversation_survives_a_changed_domain(&url);
+    }
+}
+
 #[test]
 fn sqlite_two_servers_one_conversation() {
     let dir = tempfile::tempdir().unwrap();

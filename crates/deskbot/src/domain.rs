@@ -43,8 +43,9 @@ const BUNDLED_TEMPLATES: [(&str, &str); 3] = [
 ];
 
 /// Responses the engine itself may render, besides those the flows name.
-const ENGINE_RESPONSES: [&str; 17] = [
+const ENGINE_RESPONSES: [&str; 18] = [
     "out_of_scope",
+    "flow_retired",
     "nothing_to_cancel",
     "nothing_to_confirm",
     "flow_cancelled",

@@ -9,11 +9,13 @@
 //! - [`Tracker::handle`]: one user turn. Handles corrections, yes/no confirmations, cancel,
 //!   digressions (another flow mid-flow, then the interrupted one resumes with its slots),
 //!   out-of-scope fallback, re-prompts with a reason and a retry cap, and hand-off.
-//! - [`DialogueState`]: the whole state, serializable (inspect it as JSON).
+//! - [`DialogueState`]: the whole state, serializable (inspect it as JSON); a state stored under
+//!   other flows is brought in line with the current ones ([`Tracker::migrate`]).
 
 mod carry;
 mod fill;
 mod flows;
+mod migrate;
 mod policy;
 mod state;
 mod tracker;

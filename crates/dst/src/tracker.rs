@@ -104,6 +104,12 @@ pub enum Rule {
     Filler { intent: String, request: String },
     /// At its confirmation, the flow's own request again with nothing to change: taken as yes.
     Reasserted { flow: String },
+    /// A stored conversation's flow no longer exists in the flows it is run with: closed.
+    FlowRetired { flow: String },
+    /// A stored value no longer fits the flows (slot gone, no longer collected, new type).
+    SlotDropped { slot: String, reason: String },
+    /// A stored conversation's place in its flow, found again in the changed flow.
+    StepRefound { flow: String, from: usize, to: usize },
 }
 
 impl std::fmt::Display for Rule {
@@ -119,6 +125,9 @@ impl std::fmt::Display for Rule {
             Rule::Parked { flow, by } => write!(f, "switch: {flow} on hold while {by} runs"),
             Rule::Switched { from, to } => write!(f, "switch: {from} cancelled, {to} started"),
             Rule::Recovery { misses } => write!(f, "recovery: {misses} misses in a row, said what the bot can do"),
+            Rule::FlowRetired { flow } => write!(f, "migrated: flow {flow} no longer exists, closed"),
+            Rule::SlotDropped { slot, reason } => write!(f, "migrated: {slot} dropped ({reason})"),
+            Rule::StepRefound { flow, from, to } => write!(f, "migrated: {flow} continues at step {to} (was {from})"),
             Rule::Reasserted { flow } => write!(f, "reasserted: {flow} asked for again at its confirmation, taken as yes"),
             Rule::Filler { intent, request } => write!(f, "filler: {intent} with no yes/no question open, {request} taken as the turn"),
         }
@@ -176,9 +185,16 @@ impl Tracker {
     /// at once; a flow starts at once when nothing is waiting for the user, and otherwise waits
     /// beneath the active flow and starts when that one ends.
     pub fn handle(&self, state: &mut DialogueState, input: &UserTurn, runner: &mut dyn ActionRunner) -> TurnOutcome {
+        let migrated = self.migrate(state);
         let (input, filler) = self.without_filler(state, input);
         let claimed = self.with_unclaimed_values(&input);
         let mut turn = Turn { index: state.turns.len(), input: &claimed, runner, out: TurnOutcome::default(), asked: false };
+        for rule in migrated {
+            if let Rule::FlowRetired { flow } = &rule {
+                turn.say("flow_retired", flow_slot(&flow.replace('_', " ")));
+            }
+            turn.rule(rule);
+        }
         turn.out.rules.extend(filler);
         if state.handed_off.is_none() {
             self.decide(state, &mut turn);
@@ -305,7 +321,11 @@ impl Tracker {
     pub(crate) fn run(&self, state: &mut DialogueState, turn: &mut Turn) {
         loop {
             let Some(frame) = state.frames.last_mut() else { return };
-            let program = &self.flows.programs[&frame.flow];
+            let Some(program) = self.flows.programs.get(&frame.flow) else {
+                // Only a state the flows were never migrated to can get here: close the flow.
+                state.frames.pop();
+                continue;
+            };
             let Some(op) = program.get(frame.pc).cloned() else {
                 let Some(done) = state.frames.pop() else { return };
                 self.settle(state, &done);

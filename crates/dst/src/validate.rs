@@ -7,7 +7,7 @@ use crate::flows::{FlowSet, SlotType};
 /// Checks and converts `normalized` for `slot`; `previous` is the slot's old value (a bare
 /// number keeps the old currency). The error is a reason a user can read.
 pub(crate) fn convert(flows: &FlowSet, slot: &str, normalized: &Value, previous: Option<&Value>) -> Result<Value, String> {
-    let def = &flows.slots[slot];
+    let Some(def) = flows.slots.get(slot) else { return Err(format!("there is no slot `{slot}`")) };
     let label = flows.label(slot);
     let value = match &def.kind {
         SlotType::Text => match normalized {

@@ -345,3 +345,51 @@ fn at_a_confirmation_another_flow_is_a_digression_and_the_flow_itself_a_yes() {
     chat.say(turn("the amount is wrong", "inform", 0.8));
     assert_eq!(chat.slot("amount"), None);
 }
+
+/// The test flows with `edit` applied: a desk's change between two runs of the server.
+fn changed(edit: impl Fn(&str) -> String) -> Tracker {
+    Tracker::new(FlowSet::from_str(Path::new("flows.ron"), &edit(FLOWS)).expect("changed flows load"))
+}
+
+#[test]
+fn a_stored_conversation_survives_changed_flows() {
+    let half_done = || {
+        let mut chat = Chat::new();
+        chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+        chat.say(turn("it broke", "inform", 0.5));
+        // Stored and read back as a server does.
+        serde_json::from_str::<DialogueState>(&serde_json::to_string(&chat.state).unwrap()).unwrap()
+    };
+    let amount = || with(turn("$20", "inform", 0.5), vec![TurnEntity::new("money", "$20", json!({"amount": 20.0, "currency": "USD"}))]);
+    let mut actions = Recorder::default();
+
+    // The flow renamed: closed with a reply that says so; the message is then handled afresh.
+    let tracker = changed(|f| f.replace("\"refund\": (intent: \"refund\"", "\"money_back\": (intent: \"refund\""));
+    let mut state = half_done();
+    let out = tracker.handle(&mut state, &amount(), &mut actions);
+    assert_eq!(out.rules[0], Rule::FlowRetired { flow: "refund".into() });
+    assert_eq!(responses(&out)[0], "flow_retired");
+    assert!(state.frames.is_empty() && state.turns.len() == 3, "history kept: {state:?}");
+
+    // A step removed before the one waited at: the question is found at its new index.
+    let tracker = changed(|f| f.replace("Collect(\"order_id\"), Collect(\"reason\"), Collect(\"amount\")", "Collect(\"reason\"), Collect(\"amount\")"));
+    let mut state = half_done();
+    let out = tracker.handle(&mut state, &amount(), &mut actions);
+    assert!(out.rules.contains(&Rule::StepRefound { flow: "refund".into(), from: 2, to: 1 }), "{:?}", out.rules);
+    assert!(out.rules.iter().any(|r| matches!(r, Rule::SlotDropped { slot, .. } if slot == "order_id")), "{:?}", out.rules);
+    assert_eq!(state.slot("amount").map(|v| v.normalized["amount"].clone()), Some(json!(20.0)));
+    assert_eq!(responses(&out), ["confirm_refund"]);
+
+    // A slot's type changed so that its value no longer fits: dropped and asked again.
+    let tracker = changed(|f| f.replace("\"reason\": (type: Text", "\"reason\": (type: Integer"));
+    let mut state = half_done();
+    let out = tracker.handle(&mut state, &amount(), &mut actions);
+    assert!(out.rules.iter().any(|r| matches!(r, Rule::SlotDropped { slot, .. } if slot == "reason")), "{:?}", out.rules);
+    assert_eq!(state.slot("reason"), None);
+    assert_eq!(state.slot("order_id").map(|v| v.value.as_str()), Some("12345"));
+    assert!(state.active().is_some_and(|f| f.requested.as_deref() == Some("reason")), "asked again: {:?}", responses(&out));
+
+    // Unchanged flows: nothing to migrate.
+    let mut state = half_done();
+    assert!(Chat::new().tracker.migrate(&mut state).is_empty());
+}

@@ -133,6 +133,9 @@ impl Gpt2Config {
                 return Err(format!("field `{name}` must be positive"));
             }
         }
+        if !((self.initializer_range as f32).is_finite() && self.initializer_range >= 0.0) {
+            return Err(format!("field `initializer_range` must be a finite number ≥ 0, got {}", self.initializer_range));
+        }
         if !self.n_embd.is_multiple_of(self.n_head) {
             return Err(format!(
                 "field `n_embd` ({}) must be a multiple of `n_head` ({})",
@@ -199,5 +202,10 @@ mod tests {
         config.n_head = 4;
         config.activation_function = "swish".into();
         assert!(config.validate().unwrap_err().contains("activation_function"));
+        config.activation_function = "gelu_new".into();
+        for bad in [-0.02, f64::NAN, 1e300] {
+            config.initializer_range = bad;
+            assert!(config.validate().unwrap_err().contains("initializer_range"), "{bad}");
+        }
     }
 }

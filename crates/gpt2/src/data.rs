@@ -54,8 +54,9 @@ pub struct TokenWindows {
 }
 
 impl TokenWindows {
+    /// Windows of `context` tokens (a context of 0 is taken as 1: a window holds a token).
     pub fn new(tokens: Vec<u32>, context: usize) -> Self {
-        Self { tokens, context }
+        Self { tokens, context: context.max(1) }
     }
 
     /// Number of whole windows.
@@ -195,6 +196,8 @@ mod tests {
         assert_eq!(windows.len(), 3);
         assert_eq!(windows.window(0), &[0, 1, 2, 3]);
         assert_eq!(windows.window(2), &[6, 7, 8, 9]);
+        let one = TokenWindows::new((0..4).collect(), 0);
+        assert_eq!((one.len(), one.window(0)), (3, &[0, 1][..]), "a context of 0 divides nothing by 0");
     }
 
     #[test]

@@ -106,7 +106,9 @@ impl NluDomain {
         Ok(domain)
     }
 
-    fn validate(&self) -> Result<(), String> {
+    /// Everything the parser compiles (patterns, entity regexes, lookup lists, marks) compiles;
+    /// every path that loads a domain (RON, a saved model, a Rasa import) calls it.
+    pub(crate) fn validate(&self) -> Result<(), String> {
         for (name, intent) in &self.intents {
             if intent.examples.is_empty() && intent.patterns.is_empty() {
                 return Err(format!("intent `{name}` has neither examples nor patterns"));
@@ -119,8 +121,10 @@ impl NluDomain {
             }
         }
         for (name, entity) in &self.entities {
-            if let EntityDef::Regex(pattern) = entity {
-                regex::Regex::new(pattern).map_err(|e| format!("entity `{name}`, regex {pattern:?}: {e}"))?;
+            match entity {
+                EntityDef::Regex(pattern) => drop(regex::Regex::new(pattern).map_err(|e| format!("entity `{name}`, regex {pattern:?}: {e}"))?),
+                EntityDef::Lookup(values) => drop(crate::entities::lookup(values).map_err(|e| format!("entity `{name}`: its lookup words make no usable pattern: {e}"))?),
+                EntityDef::Builtin(_) => {}
             }
         }
         if !(0.0..=1.0).contains(&self.oos_threshold) {

@@ -40,7 +40,7 @@ pub struct Reading {
 type Found = (usize, usize, usize, String, Value, String);
 
 #[derive(Clone)]
-enum Finder {
+pub(crate) enum Finder {
     Regex(Regex),
     Lookup { pattern: Regex, canonical: HashMap<String, String> },
     Builtin(Builtin),
@@ -55,13 +55,15 @@ pub struct EntityExtractor {
 impl EntityExtractor {
     pub fn new(domain: &NluDomain) -> Self {
         let mut finders: Vec<(String, Finder)> = Vec::new();
+        // Every load path validates the domain (`NluDomain::validate`), so a pattern that does
+        // not compile can only come from a domain built in code: it finds nothing.
         for (name, def) in &domain.entities {
             let finder = match def {
-                EntityDef::Regex(pattern) => Finder::Regex(Regex::new(pattern).expect("validated when loaded")),
-                EntityDef::Lookup(values) => lookup(values),
-                EntityDef::Builtin(kind) => Finder::Builtin(*kind),
+                EntityDef::Regex(pattern) => Regex::new(pattern).ok().map(Finder::Regex),
+                EntityDef::Lookup(values) => lookup(values).ok(),
+                EntityDef::Builtin(kind) => Some(Finder::Builtin(*kind)),
             };
-            finders.push((name.clone(), finder));
+            finders.extend(finder.map(|f| (name.clone(), f)));
         }
         // Domain entities are tried first so that they win ties against built-ins.
         finders.sort_by_key(|(_, f)| matches!(f, Finder::Builtin(_)));
@@ -134,7 +136,9 @@ impl EntityExtractor {
     }
 }
 
-fn lookup(values: &std::collections::BTreeMap<String, Vec<String>>) -> Finder {
+/// A lookup entity's finder; fails when its words make a regex beyond the regex crate's size
+/// limit (a lookup list of hundreds of thousands of words).
+pub(crate) fn lookup(values: &std::collections::BTreeMap<String, Vec<String>>) -> Result<Finder, regex::Error> {
     let mut canonical = HashMap::new();
     let mut words: Vec<String> = Vec::new();
     for (value, synonyms) in values {
@@ -152,6 +156,6 @@ fn lookup(values: &std::collections::BTreeMap<String, Vec<String>>) -> Finder {
             if w.is_ascii() { format!(r"\b{escaped}\b") } else { escaped }
         })
         .collect();
-    let pattern = Regex::new(&format!("(?i){}", alternatives.join("|"))).expect("escaped lookup words");
-    Finder::Lookup { pattern, canonical }
+    let pattern = Regex::new(&format!("(?i){}", alternatives.join("|")))?;
+    Ok(Finder::Lookup { pattern, canonical })
 }

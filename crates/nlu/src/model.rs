@@ -157,6 +157,7 @@ impl Parser {
                 Some(_) => {}
             }
         }
+        meta.domain.validate().map_err(|message| invalid(&meta_path, format!("the domain saved with the model: {message}")))?;
         let weights_path = dir.join(WEIGHTS_FILE);
         let bytes = std::fs::read(&weights_path).map_err(|e| invalid(&weights_path, e.to_string()))?;
         let file = SafeTensors::deserialize(&bytes).map_err(|e| invalid(&weights_path, format!("not a valid safetensors file ({e}); is it truncated?")))?;
@@ -263,5 +264,19 @@ mod tests {
         let error = Parser::load(dir.path()).err().unwrap().to_string();
         assert!(error.contains("nlu.json") && error.contains("version 99"), "{error}");
         assert!(Parser::load(&dir.path().join("none")).err().unwrap().to_string().contains("NLU model directory"));
+    }
+
+    #[test]
+    fn a_saved_domain_that_does_not_compile_is_an_error_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut with_entity = domain("x");
+        with_entity.entities.insert("code".into(), crate::domain::EntityDef::Regex("[A-Z]+".into()));
+        Parser::train(&with_entity).save(dir.path()).unwrap();
+        let meta = dir.path().join(META_FILE);
+        let text = std::fs::read_to_string(&meta).unwrap();
+        assert!(text.contains("[A-Z]+"));
+        std::fs::write(&meta, text.replacen("[A-Z]+", "[A-Z+", 1)).unwrap();
+        let error = Parser::load(dir.path()).err().unwrap().to_string();
+        assert!(error.contains("nlu.json") && error.contains("entity `code`"), "{error}");
     }
 }

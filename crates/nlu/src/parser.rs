@@ -154,7 +154,7 @@ impl Parser {
             .intents
             .values()
             .enumerate()
-            .flat_map(|(index, def)| def.patterns.iter().map(move |p| (index, Regex::new(p).expect("validated when loaded"))))
+            .flat_map(|(index, def)| def.patterns.iter().filter_map(move |p| Some((index, Regex::new(p).ok()?))))
             .collect();
         Self {
             extractor: EntityExtractor::new(&domain),

@@ -147,7 +147,9 @@ pub fn import(dir: &Path) -> Result<(NluDomain, ImportReport), NluError> {
     if report.intents == 0 {
         return Err(NluError::Invalid { path: dir.into(), message: "no Rasa NLU intents found (no *.yml with an `nlu:` section)".into() });
     }
-    Ok((NluDomain { intents, entities, oos_threshold: crate::domain::default_threshold() }, report))
+    let domain = NluDomain { intents, entities, oos_threshold: crate::domain::default_threshold() };
+    domain.validate().map_err(|message| NluError::Invalid { path: dir.into(), message })?;
+    Ok((domain, report))
 }
 
 /// The domain as deskbot's `nlu.ron`.
