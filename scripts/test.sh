@@ -20,6 +20,8 @@ export DESKBOT_REQUIRE_SERVICES=1
 export DESKBOT_REQUIRE_ENCODER=1
 cargo build --release --workspace --locked
 log=$(mktemp)
+# Fuzz targets and the soak append their counts here (crates/cli/tests/common).
+rm -f target/tmp/fuzz-report.txt
 set +e
 cargo test --release --workspace --locked 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
@@ -27,5 +29,6 @@ set -e
 # One closing line over every test binary (cargo prints one "test result" line per binary).
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
+cat target/tmp/fuzz-report.txt 2>/dev/null || echo "fuzz: no report (the fuzz tests did not finish)"
 rm -f "$log"
 exit "$status"

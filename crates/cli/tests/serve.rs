@@ -10,7 +10,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
+
+mod common;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -233,6 +237,77 @@ fn bad_requests_get_json_errors_and_leave_nothing_behind() {
         assert!(!texts(&replies).is_empty());
     }
     assert_eq!(user_texts(&tracker(&server, "odd").1), odd);
+}
+
+/// A random request body: bytes, broken and deeply nested JSON, or a well-formed turn whose
+/// message is random (emoji, Chinese, control characters, 100 KB, yes/no/cancel).
+fn random_body(rng: &mut ChaCha8Rng, sender: &str) -> Vec<u8> {
+    const WORDS: [&str; 12] = ["yes", "no", "cancel", "我要退款", "where is order 12345", "🙂", "$1e400", "\u{0}", "refund 三千五", "human", "C-2024-001", "\""];
+    match rng.random_range(0..10) {
+        0 => (0..rng.random_range(0..200)).map(|_| rng.random::<u8>()).collect(),
+        1 => format!("{}{}", "[".repeat(rng.random_range(1..20_000)), "]".repeat(rng.random_range(0..3))).into_bytes(),
+        2 => format!("{{\"sender\": \"{sender}\", \"message\": {}}}", rng.random::<f64>() * 1e308).into_bytes(),
+        _ => {
+            let mut message = String::new();
+            for _ in 0..rng.random_range(0..6) {
+                match rng.random_range(0..3) {
+                    0 => message.push_str(WORDS[rng.random_range(0..WORDS.len())]),
+                    1 => message.extend((0..rng.random_range(1..5)).filter_map(|_| char::from_u32(rng.random_range(0..0x11_0000)))),
+                    _ => message.push(' '),
+                }
+            }
+            if rng.random_range(0..200) == 0 {
+                message = "投诉 complaint 🙂 ".repeat(5_000);
+            }
+            json!({ "sender": sender, "message": message }).to_string().into_bytes()
+        }
+    }
+}
+
+/// 10,000 random requests over 100 conversations, 8 clients at once: no 5xx, and every turn
+/// the server acknowledged is in the store, in order.
+#[test]
+fn a_soak_of_random_turns_gets_no_server_error_and_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&sqlite_store(&dir), &["--max-body", "300000"]);
+    let webhook = format!("{}/webhooks/rest/webhook", server.url);
+    let run = run_id();
+    let (clients, per_client) = (8, 1250);
+    let threads: Vec<_> = (0..clients)
+        .map(|client| {
+            let (webhook, run) = (webhook.clone(), run.clone());
+            std::thread::spawn(move || {
+                let mut rng = ChaCha8Rng::seed_from_u64(client as u64);
+                let mut acked: Vec<(String, String)> = Vec::new();
+                for _ in 0..per_client {
+                    // Each client owns its conversations, so their order is the order sent.
+                    let sender = format!("soak-{run}-{}", client + clients * rng.random_range(0..100 / clients));
+                    let body = random_body(&mut rng, &sender);
+                    let (status, answer) = call("POST", &webhook, Some(&body), &[]);
+                    assert!(status < 500, "{status} {answer} for {:?}", String::from_utf8_lossy(&body[..body.len().min(200)]));
+                    if status == 200 {
+                        let sent: Value = serde_json::from_slice(&body).unwrap();
+                        acked.push((sender, sent["message"].as_str().unwrap().to_string()));
+                    }
+                }
+                acked
+            })
+        })
+        .collect();
+    let mut acked: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for thread in threads {
+        for (sender, message) in thread.join().unwrap() {
+            acked.entry(sender).or_default().push(message);
+        }
+    }
+    let turns: usize = acked.values().map(Vec::len).sum();
+    assert!(turns > clients * per_client / 2, "most requests are well-formed turns: {turns}");
+    for (sender, messages) in &acked {
+        let (status, tracked) = tracker(&server, sender);
+        assert_eq!(status, 200);
+        assert_eq!(&user_texts(&tracked), messages, "{sender}: every acknowledged turn stored, in order");
+    }
+    common::report("HTTP bodies and soak (requests; acknowledged turns all stored)", clients * per_client);
 }
 
 #[test]
