@@ -10,6 +10,12 @@ if ! command -v cargo >/dev/null; then
   exit 1
 fi
 
+# The style checks scripts/test.sh runs (rustfmt, clippy) come with rustup's default profile;
+# add them where a minimal profile left them out.
+if command -v rustup >/dev/null && ! { cargo fmt --version && cargo clippy --version; } >/dev/null 2>&1; then
+  rustup component add rustfmt clippy >&2
+fi
+
 have_vulkan_driver() {
   ls /usr/share/vulkan/icd.d/*.json >/dev/null 2>&1 && ldconfig -p 2>/dev/null | grep -q libvulkan.so.1
 }

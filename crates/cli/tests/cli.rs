@@ -68,10 +68,21 @@ fn parse_prints_json_for_chinese_text() {
 #[test]
 fn generate_matches_the_reference_greedy_continuation() {
     let model = repo().join("crates/gpt2/tests/fixtures/tiny-gpt2");
-    let reference: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(model.join("reference.json")).unwrap()).unwrap();
+    let reference: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(model.join("reference.json")).unwrap()).unwrap();
     let out = deskbot(
-        &["generate", "--model", model.to_str().unwrap(), "--prompt", "Where is my", "--greedy", "--max-new-tokens", "20", "--json", "--backend", "cpu"],
+        &[
+            "generate",
+            "--model",
+            model.to_str().unwrap(),
+            "--prompt",
+            "Where is my",
+            "--greedy",
+            "--max-new-tokens",
+            "20",
+            "--json",
+            "--backend",
+            "cpu",
+        ],
         "",
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -86,8 +97,14 @@ fn eval_nlu_reports_metrics_and_names_bad_lines() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data.jsonl");
     let mut lines = String::new();
-    for (text, intent) in [("where is my parcel", "track"), ("track my package", "track"), ("has my order shipped", "track"),
-        ("i want my money back", "refund"), ("refund please", "refund"), ("give me a refund", "refund")] {
+    for (text, intent) in [
+        ("where is my parcel", "track"),
+        ("track my package", "track"),
+        ("has my order shipped", "track"),
+        ("i want my money back", "refund"),
+        ("refund please", "refund"),
+        ("give me a refund", "refund"),
+    ] {
         lines.push_str(&serde_json::json!({"text": text, "intent": intent}).to_string());
         lines.push('\n');
     }
@@ -131,7 +148,10 @@ fn train_nlu_saves_a_model_that_parse_loads_and_that_refuses_another_domain() {
     std::fs::write(domain.join("nlu.ron"), nlu).unwrap();
     std::fs::copy(repo().join("intents/flows.ron"), domain.join("flows.ron")).unwrap();
     let templates = repo().join("templates");
-    let out = deskbot(&["parse", "--model", model.to_str().unwrap(), "--domain", domain.to_str().unwrap(), "--templates", templates.to_str().unwrap(), "hi"], "");
+    let out = deskbot(
+        &["parse", "--model", model.to_str().unwrap(), "--domain", domain.to_str().unwrap(), "--templates", templates.to_str().unwrap(), "hi"],
+        "",
+    );
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("another domain"), "{}", text(&out.stderr));
 }
@@ -145,8 +165,12 @@ fn train_nlu_weighs_the_bundled_gpt2_features_and_names_a_bad_model_dir() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     // The author sees what the held-out examples made of the model's features.
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("sentence features (encoder ") && stdout.contains("held-out top-intent accuracy without") && stdout.contains("at 0.5"), "{stdout}");
-    let out = deskbot(&["parse", "--model", model.to_str().unwrap(), "--gpt2", "models/deskbot-mini", "--gpt2-backend", "cpu", "where is my order"], "");
+    assert!(
+        stdout.contains("sentence features (encoder ") && stdout.contains("held-out top-intent accuracy without") && stdout.contains("at 0.5"),
+        "{stdout}"
+    );
+    let out =
+        deskbot(&["parse", "--model", model.to_str().unwrap(), "--gpt2", "models/deskbot-mini", "--gpt2-backend", "cpu", "where is my order"], "");
     assert!(out.status.success() && text(&out.stdout).contains("order_status"), "{}{}", text(&out.stdout), text(&out.stderr));
 
     let out = deskbot(&["parse", "--gpt2", "/nonexistent/gpt2", "hello"], "");
@@ -199,7 +223,20 @@ fn train_nlu_on_annotated_slots_tags_them_in_parse() {
 #[test]
 fn eval_rephrase_accounts_for_every_reply() {
     // The tiny random checkpoint writes gibberish: the guard must refuse all of it.
-    let out = deskbot(&["eval", "rephrase", "tests/dialogues/07_refund_happy_path.ron", "--model", "crates/gpt2/tests/fixtures/tiny-gpt2", "--seeds", "2", "--backend", "cpu"], "");
+    let out = deskbot(
+        &[
+            "eval",
+            "rephrase",
+            "tests/dialogues/07_refund_happy_path.ron",
+            "--model",
+            "crates/gpt2/tests/fixtures/tiny-gpt2",
+            "--seeds",
+            "2",
+            "--backend",
+            "cpu",
+        ],
+        "",
+    );
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
     let count = |line: &str| line.trim().split(' ').next().unwrap().parse::<usize>().unwrap();

@@ -25,9 +25,30 @@ fn repo() -> PathBuf {
 }
 
 const PIECES: [&str; 24] = [
-    "yes", "no", "cancel", "refund", "order 12345", "$", "¥", "€", "1e309", "99999999999999999999999", "0.", "-", "三千五百万亿",
-    "8万", "12月31日", "2026-02-30", "from Jan 5th to", "[x](refund_reason)", "((((", "C-2024-001", "APR-", "\u{0}",
-    "\u{202e}", "🙂",
+    "yes",
+    "no",
+    "cancel",
+    "refund",
+    "order 12345",
+    "$",
+    "¥",
+    "€",
+    "1e309",
+    "99999999999999999999999",
+    "0.",
+    "-",
+    "三千五百万亿",
+    "8万",
+    "12月31日",
+    "2026-02-30",
+    "from Jan 5th to",
+    "[x](refund_reason)",
+    "((((",
+    "C-2024-001",
+    "APR-",
+    "\u{0}",
+    "\u{202e}",
+    "🙂",
 ];
 
 /// A message: pieces of the domain's vocabulary, numbers and dates at their edges, and random

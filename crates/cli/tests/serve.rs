@@ -30,7 +30,7 @@ impl Server {
     fn start(store: &str, extra: &[&str]) -> Server {
         let log = std::env::temp_dir().join(format!("deskbot-serve-{}.log", rand::random::<u64>()));
         let mut child = Command::new(env!("CARGO_BIN_EXE_deskbot"))
-        .env("DESKBOT_ENCODER", "off")
+            .env("DESKBOT_ENCODER", "off")
             .args(["serve", "--addr", "127.0.0.1:0", "--no-model", "--store", store])
             .args(extra)
             .current_dir(repo())
@@ -40,9 +40,10 @@ impl Server {
             .expect("deskbot serve starts");
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let url = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap_or_else(|| {
-            panic!("no address in {line:?}; log: {}", std::fs::read_to_string(&log).unwrap_or_default())
-        });
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no address in {line:?}; log: {}", std::fs::read_to_string(&log).unwrap_or_default()));
         Server { url: url.to_string(), child, log }
     }
 
@@ -101,7 +102,10 @@ fn post_expecting_continue(url: &str, body: &[u8]) -> (u16, Value) {
     let rest = url.strip_prefix("http://").unwrap();
     let (host, path) = rest.split_at(rest.find('/').unwrap());
     let mut stream = std::net::TcpStream::connect(host).unwrap();
-    let head = format!("POST {path} HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nexpect: 100-continue\r\nconnection: close\r\n\r\n", body.len());
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nexpect: 100-continue\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
     stream.write_all(head.as_bytes()).unwrap();
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     loop {
@@ -242,7 +246,8 @@ fn bad_requests_get_json_errors_and_leave_nothing_behind() {
 /// A random request body: bytes, broken and deeply nested JSON, or a well-formed turn whose
 /// message is random (emoji, Chinese, control characters, 100 KB, yes/no/cancel).
 fn random_body(rng: &mut ChaCha8Rng, sender: &str) -> Vec<u8> {
-    const WORDS: [&str; 12] = ["yes", "no", "cancel", "我要退款", "where is order 12345", "🙂", "$1e400", "\u{0}", "refund 三千五", "human", "C-2024-001", "\""];
+    const WORDS: [&str; 12] =
+        ["yes", "no", "cancel", "我要退款", "where is order 12345", "🙂", "$1e400", "\u{0}", "refund 三千五", "human", "C-2024-001", "\""];
     match rng.random_range(0..10) {
         0 => (0..rng.random_range(0..200)).map(|_| rng.random::<u8>()).collect(),
         1 => format!("{}{}", "[".repeat(rng.random_range(1..20_000)), "]".repeat(rng.random_range(0..3))).into_bytes(),
@@ -359,7 +364,8 @@ fn hand_off_stops_the_bot_until_resumed_and_metrics_count_it() {
     assert_eq!(taken["summary"]["filled"]["refund_reason"], "it arrived broken");
     assert_eq!(call("POST", &handoff, None, &[]).0, 409);
     assert_eq!(call("POST", &format!("{}/conversations/nobody/handoff", server.url), None, &[]).0, 404);
-    let kinds: Vec<String> = tracker(&server, "h1").1["events"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap().to_string()).collect();
+    let kinds: Vec<String> =
+        tracker(&server, "h1").1["events"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap().to_string()).collect();
     assert_eq!(kinds.iter().filter(|k| *k == "handoff").count(), 2);
     assert_eq!(kinds.iter().filter(|k| *k == "resumed").count(), 1);
 
@@ -405,7 +411,8 @@ fn webhook_peer(answers: Vec<(u16, &'static str)>) -> (String, Seen) {
             reader.read_exact(&mut body).unwrap();
             record.lock().unwrap().push((key, serde_json::from_slice(&body).unwrap()));
             let (status, text) = answers.next().unwrap_or((500, "{}"));
-            let reply = format!("HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}", text.len());
+            let reply =
+                format!("HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}", text.len());
             stream.write_all(reply.as_bytes()).unwrap();
         }
     });
@@ -443,7 +450,10 @@ fn actions_call_webhooks_with_retries_and_an_idempotency_key() {
     assert!(server.log().contains("action lookup_order failed"), "{}", server.log());
 
     let out = Command::new(env!("CARGO_BIN_EXE_deskbot"))
-        .env("DESKBOT_ENCODER", "off").args(["serve", "--action", "launch_rocket=http://x"]).output().unwrap();
+        .env("DESKBOT_ENCODER", "off")
+        .args(["serve", "--action", "launch_rocket=http://x"])
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("the domain's flows call no action `launch_rocket`"));
 }
 
@@ -651,6 +661,9 @@ fn an_unreachable_store_is_a_clear_error() {
     assert!(stderr.contains("opening store postgres://nobody:***@127.0.0.1:1/none") && stderr.contains("connecting to Postgres"), "{stderr}");
     assert!(!stderr.contains("hunter2"), "the password must not be printed: {stderr}");
     let out = Command::new(env!("CARGO_BIN_EXE_deskbot"))
-        .env("DESKBOT_ENCODER", "off").args(["serve", "--no-model", "--store", "mysql://x"]).output().unwrap();
+        .env("DESKBOT_ENCODER", "off")
+        .args(["serve", "--no-model", "--store", "mysql://x"])
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown store `mysql://x`"));
 }

@@ -20,7 +20,8 @@ fn path(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-const TINY: [&str; 14] = ["--vocab-size", "400", "--layers", "1", "--dim", "32", "--heads", "2", "--context", "32", "--batch", "4", "--backend", "cpu"];
+const TINY: [&str; 14] =
+    ["--vocab-size", "400", "--layers", "1", "--dim", "32", "--heads", "2", "--context", "32", "--batch", "4", "--backend", "cpu"];
 
 #[test]
 fn corpus_train_eval_generate_from_a_clean_directory() {
@@ -46,7 +47,8 @@ fn corpus_train_eval_generate_from_a_clean_directory() {
 
     let out = deskbot(&["eval", "lm", "--model", path(&model), "--data", path(&corpus), "--backend", "cpu"]);
     assert!(out.status.success() && text(&out).contains("perplexity") && text(&out).contains("tokens/s"), "{}", text(&out));
-    let out = deskbot(&["generate", "--model", path(&model), "--prompt", "User: where is my order?\nBot:", "--max-new-tokens", "8", "--backend", "cpu"]);
+    let out =
+        deskbot(&["generate", "--model", path(&model), "--prompt", "User: where is my order?\nBot:", "--max-new-tokens", "8", "--backend", "cpu"]);
     assert!(out.status.success(), "{}", text(&out));
 
     // OUT exists: refused without --force.

@@ -261,7 +261,8 @@ struct SystemTurn {
 impl SystemTurn {
     /// The utterance with `other`'s values put in place of its own.
     fn with_values_of(&self, other: &SystemTurn) -> String {
-        let mut spans: Vec<(usize, usize, &str)> = self.values.iter().zip(&other.values).map(|(own, theirs)| (own.0, own.1, theirs.2.as_str())).collect();
+        let mut spans: Vec<(usize, usize, &str)> =
+            self.values.iter().zip(&other.values).map(|(own, theirs)| (own.0, own.1, theirs.2.as_str())).collect();
         spans.sort();
         let mut text = String::new();
         let mut at = 0;
@@ -404,7 +405,9 @@ mod tests {
 
     #[test]
     fn sgd_system_turns_doing_the_same_acts_become_paraphrases_with_the_values_kept() {
-        let turn = |utterance: &str, actions: &str| format!(r#"{{"speaker": "SYSTEM", "utterance": "{utterance}", "frames": [{{"service": "Banks_1", "actions": [{actions}]}}]}}"#);
+        let turn = |utterance: &str, actions: &str| {
+            format!(r#"{{"speaker": "SYSTEM", "utterance": "{utterance}", "frames": [{{"service": "Banks_1", "actions": [{actions}]}}]}}"#)
+        };
         let inform = |slot: &str, value: &str| format!(r#"{{"act": "INFORM", "slot": "{slot}", "values": ["{value}"]}}"#);
         let dialogues = format!(
             r#"[{{"turns": [{{"speaker": "USER", "utterance": "my balance?"}}, {}]}}, {{"turns": [{{"speaker": "USER", "utterance": "how much is in savings"}}, {}, {}]}}]"#,
@@ -432,7 +435,8 @@ mod tests {
     fn public_formats_are_read_and_deduplicated() {
         let dir = tempfile::tempdir().unwrap();
         let sgd = dir.path().join("dialogues_001.json");
-        std::fs::write(&sgd, r#"[{"turns": [{"speaker": "USER", "utterance": "I need  a table"}, {"speaker": "SYSTEM", "utterance": "Where?"}]}]"#).unwrap();
+        std::fs::write(&sgd, r#"[{"turns": [{"speaker": "USER", "utterance": "I need  a table"}, {"speaker": "SYSTEM", "utterance": "Where?"}]}]"#)
+            .unwrap();
         let lines = dir.path().join("train.jsonl");
         std::fs::write(&lines, "{\"text\": \"card lost\", \"intent\": \"x\"}\n{\"text\": \"card lost\", \"intent\": \"y\"}\n").unwrap();
         let mut corpus = Corpus::default();

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::NaiveDate;
-use dst::{ActionRunner, DialogueState, HandoffSummary, Output, TurnEntity, TurnOutcome, Tracker, UserTurn};
+use dst::{ActionRunner, DialogueState, HandoffSummary, Output, Tracker, TurnEntity, TurnOutcome, UserTurn};
 use nlu::{ParseResult, Parser, SentenceEncoder};
 use serde::{Deserialize, Serialize};
 use serde_json::json;

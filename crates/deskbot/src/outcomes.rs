@@ -174,7 +174,12 @@ impl SlotScore {
 
 /// Scores the values `bot` takes from each `(text, expected values)` said as a first message
 /// (`tick` after each): per slot, over the slots the utterances name.
-pub fn score_values<'a>(bot: &Bot, cases: impl IntoIterator<Item = (&'a str, &'a BTreeMap<String, Value>)>, today: NaiveDate, mut tick: impl FnMut()) -> BTreeMap<String, SlotScore> {
+pub fn score_values<'a>(
+    bot: &Bot,
+    cases: impl IntoIterator<Item = (&'a str, &'a BTreeMap<String, Value>)>,
+    today: NaiveDate,
+    mut tick: impl FnMut(),
+) -> BTreeMap<String, SlotScore> {
     let cases: Vec<_> = cases.into_iter().collect();
     let mut scores: BTreeMap<String, SlotScore> = BTreeMap::new();
     for (_, expected) in &cases {
@@ -216,7 +221,7 @@ fn same(actual: &Value, expected: &Value) -> bool {
         }
         Value::Number(n) => wanted.replace(',', "").parse::<f64>().is_ok_and(|w| n.as_f64().is_some_and(|a| (a - w).abs() < 0.005)),
         Value::String(s) => s.to_lowercase().contains(&wanted.to_lowercase()),
-        other => other.to_string() == wanted,
+        other => *other == wanted,
     }
 }
 

@@ -81,7 +81,8 @@ mod tests {
     fn domain() -> NluDomain {
         let examples: Vec<nlu::eval::Example> = (0..12)
             .map(|i| {
-                let (text, intent) = if i % 2 == 0 { (format!("where is my parcel {i}"), "track") } else { (format!("i want my money back {i}"), "refund") };
+                let (text, intent) =
+                    if i % 2 == 0 { (format!("where is my parcel {i}"), "track") } else { (format!("i want my money back {i}"), "refund") };
                 nlu::eval::Example::new(text, intent)
             })
             .collect();

@@ -113,18 +113,22 @@ fn check_names(bot: &Bot, path: &Path, script: &Script) -> Result<(), Error> {
     for (i, turn) in script.turns.iter().enumerate() {
         let err = |message: String| Err(Error::Script { path: path.into(), message: format!("turn {}: {message}", i + 1) });
         if let Some(intent) = &turn.intent
-            && intent != nlu::OUT_OF_SCOPE && !bot.parser().intents().contains(intent) {
-                return err(format!("unknown intent `{intent}`"));
-            }
+            && intent != nlu::OUT_OF_SCOPE
+            && !bot.parser().intents().contains(intent)
+        {
+            return err(format!("unknown intent `{intent}`"));
+        }
         for slot in turn.slots.keys() {
             if !flows.slots.contains_key(slot) {
                 return err(format!("unknown slot `{slot}`"));
             }
         }
         if let Some(flow) = &turn.flow
-            && flow != "none" && !flows.flows.contains_key(flow) {
-                return err(format!("unknown flow `{flow}`"));
-            }
+            && flow != "none"
+            && !flows.flows.contains_key(flow)
+        {
+            return err(format!("unknown flow `{flow}`"));
+        }
         for action in turn.actions.iter().flatten() {
             if !actions.contains(action) {
                 return err(format!("unknown action `{action}`"));
@@ -158,8 +162,8 @@ pub fn run(bot: Bot, path: &Path, script: &Script) -> Result<DialogueReport, Err
 pub fn prepare(bot: Bot, path: &Path, script: &Script) -> Result<(Bot, Conversation), Error> {
     check_names(&bot, path, script)?;
     let today = script.today.as_deref().unwrap_or(DEFAULT_TODAY);
-    let today = NaiveDate::parse_from_str(today, "%Y-%m-%d")
-        .map_err(|e| Error::Script { path: path.into(), message: format!("today {today:?}: {e}") })?;
+    let today =
+        NaiveDate::parse_from_str(today, "%Y-%m-%d").map_err(|e| Error::Script { path: path.into(), message: format!("today {today:?}: {e}") })?;
     let mut bot = bot.with_today(today);
     bot.channel = script.channel.clone();
     Ok((bot, Conversation::new(script.name.clone()).with_seed(script.seed)))
@@ -178,9 +182,10 @@ fn check(turn: &ScriptTurn, result: &TurnResult, conversation: &Conversation, nu
         failures.push(Failure { turn: number, user: short.clone(), what: what.into(), expected, actual });
     };
     if let Some(intent) = &turn.intent
-        && &result.parse.intent.name != intent {
-            fail("intent", intent.clone(), format!("{} ({:.2})", result.parse.intent.name, result.parse.intent.confidence));
-        }
+        && &result.parse.intent.name != intent
+    {
+        fail("intent", intent.clone(), format!("{} ({:.2})", result.parse.intent.name, result.parse.intent.confidence));
+    }
     for (slot, expected) in &turn.slots {
         let mut seen = Vec::new();
         if let Some((text, _)) = result.outcome.filled.get(slot) {
@@ -214,9 +219,10 @@ fn check(turn: &ScriptTurn, result: &TurnResult, conversation: &Conversation, nu
         }
     }
     if let Some(actions) = &turn.actions
-        && &result.outcome.actions != actions {
-            fail("actions", format!("{actions:?}"), format!("{:?}", result.outcome.actions));
-        }
+        && &result.outcome.actions != actions
+    {
+        fail("actions", format!("{actions:?}"), format!("{:?}", result.outcome.actions));
+    }
     if let Some(handoff) = turn.handoff {
         let actual = conversation.state.handed_off.is_some();
         if actual != handoff {

@@ -15,12 +15,60 @@ type Correction = (&'static str, &'static [&'static str], &'static str, &'static
 
 fn corrections() -> Vec<Correction> {
     vec![
-        ("refund", &["I want a refund for order 12345", "the lamp arrived broken", "$40"], "actually it should be 45", "create_refund", "refund_amount", json!("45"), json!("40")),
-        ("refund", &["I want a refund for order 12345", "the lamp arrived broken", "$40"], "wait, the order is 12346", "create_refund", "order_id", json!("12346"), json!("12345")),
-        ("change_address", &["change the delivery address of order 12345", "1 Main Street, Springfield"], "sorry, it's order 12347 not 12345", "change_address", "order_id", json!("12347"), json!("12345")),
-        ("contract_approval", &["submit contract C-2024-001 with Acme Corp for $12,000, approver Jane, due 2026-12-10"], "actually the amount is 15000", "submit_contract", "contract_amount", json!("15000"), json!("12000")),
-        ("contract_approval", &["submit contract C-2024-001 with Acme Corp for $12,000, approver Jane, due 2026-12-10"], "make that the 18th", "submit_contract", "due_date", json!("2026-12-18"), json!("2026-12-10")),
-        ("expense", &["I want to submit an expense", "$380", "meals", "2026-11-26"], "the amount is 308, I flipped the digits", "submit_expense", "expense_amount", json!("308"), json!("380")),
+        (
+            "refund",
+            &["I want a refund for order 12345", "the lamp arrived broken", "$40"],
+            "actually it should be 45",
+            "create_refund",
+            "refund_amount",
+            json!("45"),
+            json!("40"),
+        ),
+        (
+            "refund",
+            &["I want a refund for order 12345", "the lamp arrived broken", "$40"],
+            "wait, the order is 12346",
+            "create_refund",
+            "order_id",
+            json!("12346"),
+            json!("12345"),
+        ),
+        (
+            "change_address",
+            &["change the delivery address of order 12345", "1 Main Street, Springfield"],
+            "sorry, it's order 12347 not 12345",
+            "change_address",
+            "order_id",
+            json!("12347"),
+            json!("12345"),
+        ),
+        (
+            "contract_approval",
+            &["submit contract C-2024-001 with Acme Corp for $12,000, approver Jane, due 2026-12-10"],
+            "actually the amount is 15000",
+            "submit_contract",
+            "contract_amount",
+            json!("15000"),
+            json!("12000"),
+        ),
+        (
+            "contract_approval",
+            &["submit contract C-2024-001 with Acme Corp for $12,000, approver Jane, due 2026-12-10"],
+            "make that the 18th",
+            "submit_contract",
+            "due_date",
+            json!("2026-12-18"),
+            json!("2026-12-10"),
+        ),
+        (
+            "expense",
+            &["I want to submit an expense", "$380", "meals", "2026-11-26"],
+            "the amount is 308, I flipped the digits",
+            "submit_expense",
+            "expense_amount",
+            json!("308"),
+            json!("380"),
+        ),
         ("leave", &["I'd like annual leave", "2026-12-21", "5 days"], "make it 3 days", "submit_leave", "leave_days", json!("3"), json!("5")),
         ("approve", &["approve APR-1001"], "oh wait, I meant EXP-2002", "approve_request", "request_id", json!("EXP-2002"), json!("APR-1001")),
         ("reject", &["reject APR-1001", "over budget"], "it should be LV-3003", "reject_request", "request_id", json!("LV-3003"), json!("APR-1001")),
@@ -31,7 +79,8 @@ fn corrections() -> Vec<Correction> {
 fn every_confirmation_takes_a_correction_without_a_no() {
     let today = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
     let domain = Domain::bundled().unwrap();
-    let confirming: Vec<&String> = domain.flows.flows.iter().filter(|(_, f)| f.steps.iter().any(|s| matches!(s, Step::Confirm(_)))).map(|(n, _)| n).collect();
+    let confirming: Vec<&String> =
+        domain.flows.flows.iter().filter(|(_, f)| f.steps.iter().any(|s| matches!(s, Step::Confirm(_)))).map(|(n, _)| n).collect();
     let table = corrections();
     let covered: Vec<&str> = table.iter().map(|c| c.0).collect();
     for flow in &confirming {

@@ -223,9 +223,10 @@ impl FlowSet {
                     _ => None,
                 };
                 if let Some(slot) = slot
-                    && !file.slots.contains_key(slot) {
-                        return Err(invalid(format!("flow `{name}` uses slot `{slot}`, which `slots` does not declare")));
-                    }
+                    && !file.slots.contains_key(slot)
+                {
+                    return Err(invalid(format!("flow `{name}` uses slot `{slot}`, which `slots` does not declare")));
+                }
             }
             programs.insert(name.clone(), ops);
         }

@@ -23,4 +23,4 @@ mod validate;
 
 pub use flows::{Cond, FlowDef, FlowError, FlowSet, Settings, SlotDef, SlotType, Step};
 pub use state::{DialogueState, Frame, SlotValue, TurnRecord};
-pub use tracker::{ActionRunner, HandoffSummary, Output, Rule, TurnEntity, TurnOutcome, Tracker, UserTurn};
+pub use tracker::{ActionRunner, HandoffSummary, Output, Rule, Tracker, TurnEntity, TurnOutcome, UserTurn};

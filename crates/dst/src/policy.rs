@@ -130,7 +130,9 @@ impl Tracker {
             turn.say("confirmation_denied", flow_slot(&self.flows.description(&flow)));
             return self.resume(state, turn);
         }
-        if let Some(flow) = reading.flow.as_ref().filter(|f| **f != frame.flow && (reading.confident || reading.sure && self.flows.answers_at_once(f))) {
+        if let Some(flow) =
+            reading.flow.as_ref().filter(|f| **f != frame.flow && (reading.confident || reading.sure && self.flows.answers_at_once(f)))
+        {
             return self.interrupt(state, turn, flow);
         }
         if let Some(slot) = self.named_slot(&frame.flow, &turn.input.text, |s| frame.slots.contains_key(s)) {
@@ -202,13 +204,16 @@ impl Tracker {
             return self.start(state, turn, &flow);
         }
         if request && self.is(turn, |s| &s.deny) && self.flows.slots.get(&slot).is_some_and(|d| d.optional) {
-            frame.slots.insert(slot.clone(), crate::state::SlotValue {
-                value: turn.input.text.clone(),
-                normalized: json!(""),
-                turn: turn.index,
-                confidence: turn.input.confidence,
-                source: "declined".into(),
-            });
+            frame.slots.insert(
+                slot.clone(),
+                crate::state::SlotValue {
+                    value: turn.input.text.clone(),
+                    normalized: json!(""),
+                    turn: turn.index,
+                    confidence: turn.input.confidence,
+                    source: "declined".into(),
+                },
+            );
             turn.rule(Rule::Declined { slot });
             return self.run(state, turn);
         }

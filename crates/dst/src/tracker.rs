@@ -371,7 +371,13 @@ impl Tracker {
                                 let text = display(&value);
                                 frame.slots.insert(
                                     name,
-                                    SlotValue { value: text, normalized: value, turn: turn.index, confidence: 1.0, source: format!("action:{action}") },
+                                    SlotValue {
+                                        value: text,
+                                        normalized: value,
+                                        turn: turn.index,
+                                        confidence: 1.0,
+                                        source: format!("action:{action}"),
+                                    },
                                 );
                             }
                             turn.out.actions.push(action);
@@ -477,7 +483,7 @@ impl UserTurn {
         let words = rest
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
-            .map(|w| if w.chars().all(|c| c.is_ascii()) { 1 } else { w.chars().count().div_ceil(2) })
+            .map(|w| if w.is_ascii() { 1 } else { w.chars().count().div_ceil(2) })
             .sum();
         Some(words)
     }

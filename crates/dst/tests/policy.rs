@@ -372,7 +372,8 @@ fn a_stored_conversation_survives_changed_flows() {
     assert!(state.frames.is_empty() && state.turns.len() == 3, "history kept: {state:?}");
 
     // A step removed before the one waited at: the question is found at its new index.
-    let tracker = changed(|f| f.replace("Collect(\"order_id\"), Collect(\"reason\"), Collect(\"amount\")", "Collect(\"reason\"), Collect(\"amount\")"));
+    let tracker =
+        changed(|f| f.replace("Collect(\"order_id\"), Collect(\"reason\"), Collect(\"amount\")", "Collect(\"reason\"), Collect(\"amount\")"));
     let mut state = half_done();
     let out = tracker.handle(&mut state, &amount(), &mut actions);
     assert!(out.rules.contains(&Rule::StepRefound { flow: "refund".into(), from: 2, to: 1 }), "{:?}", out.rules);

@@ -30,10 +30,18 @@ pub struct EncoderConfig {
 }
 
 mod defaults {
-    pub fn model_type() -> String { "bert".into() }
-    pub fn type_vocab_size() -> usize { 2 }
-    pub fn layer_norm_eps() -> f64 { 1e-12 }
-    pub fn hidden_act() -> String { "gelu".into() }
+    pub fn model_type() -> String {
+        "bert".into()
+    }
+    pub fn type_vocab_size() -> usize {
+        2
+    }
+    pub fn layer_norm_eps() -> f64 {
+        1e-12
+    }
+    pub fn hidden_act() -> String {
+        "gelu".into()
+    }
 }
 
 impl EncoderConfig {
@@ -73,7 +81,7 @@ impl EncoderConfig {
         if let Some((field, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return Err(format!("`{field}` must be positive"));
         }
-        if self.hidden_size % self.num_attention_heads != 0 {
+        if !self.hidden_size.is_multiple_of(self.num_attention_heads) {
             return Err(format!("`hidden_size` {} is not a multiple of `num_attention_heads` {}", self.hidden_size, self.num_attention_heads));
         }
         if self.max_tokens() < 3 {

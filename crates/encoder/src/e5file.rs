@@ -136,7 +136,8 @@ fn read_pieces(c: &mut Cursor, vocab: usize) -> Parsed<Pieces> {
         return Err(format!("special ids bos {bos}, eos {eos}, unk {unk} must be below the {n} pieces"));
     }
     let blob_len = usize::try_from(c.u64("the piece bytes' length")?).map_err(|_| "piece bytes too long".to_string())?;
-    let offsets: Vec<usize> = c.take((n + 1) * 4, "piece offsets")?.chunks_exact(4).map(|b| u32::from_le_bytes(b.try_into().expect("4")) as usize).collect();
+    let offsets: Vec<usize> =
+        c.take((n + 1) * 4, "piece offsets")?.chunks_exact(4).map(|b| u32::from_le_bytes(b.try_into().expect("4")) as usize).collect();
     let scores = f32s(c.take(n * 4, "piece scores")?);
     let blob = c.take(blob_len, "piece bytes")?;
     let mut vocab_out = Vec::with_capacity(n);
@@ -182,7 +183,9 @@ fn read_tensors(c: &mut Cursor, path: &Path, config: &EncoderConfig) -> Parsed<(
         let count = c.u32("a tensor size")? as usize;
         let (offset, len) = (c.u64("a tensor offset")?, c.u64("a tensor length")?);
         let range = usize::try_from(offset).ok().zip(usize::try_from(len).ok()).and_then(|(o, l)| Some(o..o.checked_add(l)?));
-        let bytes = range.and_then(|r| all.get(r)).ok_or_else(|| format!("truncated: tensor `{name}` lies at {offset}+{len}, past the end ({} bytes)", all.len()))?;
+        let bytes = range
+            .and_then(|r| all.get(r))
+            .ok_or_else(|| format!("truncated: tensor `{name}` lies at {offset}+{len}, past the end ({} bytes)", all.len()))?;
         let q4 = match dtype {
             0 => false,
             1 => true,

@@ -76,9 +76,20 @@ impl Encoder {
         Self::assemble(&tokenizer_path, loaded.config, model, loaded.words, tokenizer, fingerprint, device)
     }
 
-    fn assemble(path: &Path, config: EncoderConfig, model: EncoderModel, words: WordTable, tokenizer: SentenceTokenizer, fingerprint: String, device: &Device) -> Result<Self> {
+    fn assemble(
+        path: &Path,
+        config: EncoderConfig,
+        model: EncoderModel,
+        words: WordTable,
+        tokenizer: SentenceTokenizer,
+        fingerprint: String,
+        device: &Device,
+    ) -> Result<Self> {
         if tokenizer.vocab_size() > words.vocab() {
-            return Err(Error::Tokenizer { path: path.into(), message: format!("{} tokens, but the model embeds only {}", tokenizer.vocab_size(), words.vocab()) });
+            return Err(Error::Tokenizer {
+                path: path.into(),
+                message: format!("{} tokens, but the model embeds only {}", tokenizer.vocab_size(), words.vocab()),
+            });
         }
         Ok(Self { config, model, words, tokenizer, device: device.clone(), prefix: QUERY_PREFIX.into(), fingerprint })
     }
@@ -128,7 +139,8 @@ impl Encoder {
     fn embed_batch(&self, rows: &[&[u32]]) -> Vec<Vec<f32>> {
         let (batch, seq, d) = (rows.len(), rows.iter().map(|r| r.len()).max().unwrap_or(0), self.dim());
         let offset = self.config.position_offset() as i64;
-        let (mut ids, mut positions, mut padding) = (Vec::with_capacity(batch * seq), Vec::with_capacity(batch * seq), Vec::with_capacity(batch * seq));
+        let (mut ids, mut positions, mut padding) =
+            (Vec::with_capacity(batch * seq), Vec::with_capacity(batch * seq), Vec::with_capacity(batch * seq));
         for row in rows {
             for p in 0..seq {
                 ids.push(row.get(p).or(row.first()).copied().unwrap_or(0));

@@ -20,7 +20,7 @@ pub struct Q4Matrix {
 impl Q4Matrix {
     /// `bytes` must hold exactly `rows * cols / 32` blocks, and `cols` be a multiple of 32.
     pub fn new(rows: usize, cols: usize, bytes: Vec<u8>) -> Result<Self, String> {
-        if cols % BLOCK != 0 {
+        if !cols.is_multiple_of(BLOCK) {
             return Err(format!("4-bit rows of {cols} weights are not whole blocks of {BLOCK}"));
         }
         let expected = Self::byte_len(rows, cols);

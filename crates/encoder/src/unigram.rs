@@ -135,7 +135,19 @@ mod tests {
     use super::*;
 
     fn pieces() -> CompactUnigram {
-        let vocab = [("<unk>", 0.0), ("▁", -2.0), ("▁hel", -3.0), ("lo", -3.0), ("▁hello", -4.0), ("h", -5.0), ("e", -5.0), ("l", -5.0), ("o", -5.0), ("▁w", -4.0), ("orld", -4.0)];
+        let vocab = [
+            ("<unk>", 0.0),
+            ("▁", -2.0),
+            ("▁hel", -3.0),
+            ("lo", -3.0),
+            ("▁hello", -4.0),
+            ("h", -5.0),
+            ("e", -5.0),
+            ("l", -5.0),
+            ("o", -5.0),
+            ("▁w", -4.0),
+            ("orld", -4.0),
+        ];
         CompactUnigram::new(&vocab.iter().map(|(p, s)| (p.to_string(), *s)).collect::<Vec<_>>(), 0)
     }
 

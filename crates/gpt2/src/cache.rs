@@ -53,10 +53,8 @@ impl KvCache {
     pub fn select_rows(&mut self, rows: &[usize]) {
         for layer in &mut self.layers {
             if let Some((key, value)) = layer.kv.take() {
-                let index = Tensor::<1, Int>::from_data(
-                    TensorData::new(rows.iter().map(|&r| r as i64).collect::<Vec<_>>(), [rows.len()]),
-                    &key.device(),
-                );
+                let index =
+                    Tensor::<1, Int>::from_data(TensorData::new(rows.iter().map(|&r| r as i64).collect::<Vec<_>>(), [rows.len()]), &key.device());
                 layer.kv = Some((key.select(0, index.clone()), value.select(0, index)));
             }
         }

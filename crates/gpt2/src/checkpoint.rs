@@ -63,14 +63,11 @@ fn check_weights(path: &Path, bytes: &[u8], config: &Gpt2Config) -> Result<&'sta
     let prefix = if names.iter().any(|n| n.starts_with("transformer.")) { "transformer." } else { "" };
     let expected = expected_tensors(config);
     for (name, shape) in &expected {
-        let stored = file.tensor(&format!("{prefix}{name}")).map_err(|_| {
-            err(format!("tensor `{prefix}{name}` is missing (config.json: n_layer={}, n_embd={})", config.n_layer, config.n_embd))
-        })?;
+        let stored = file
+            .tensor(&format!("{prefix}{name}"))
+            .map_err(|_| err(format!("tensor `{prefix}{name}` is missing (config.json: n_layer={}, n_embd={})", config.n_layer, config.n_embd)))?;
         if stored.shape() != shape.as_slice() {
-            return Err(err(format!(
-                "tensor `{prefix}{name}` has shape {:?}, config.json implies {shape:?}",
-                stored.shape()
-            )));
+            return Err(err(format!("tensor `{prefix}{name}` has shape {:?}, config.json implies {shape:?}", stored.shape())));
         }
         if stored.dtype() != Dtype::F32 {
             return Err(err(format!("tensor `{prefix}{name}` is {:?}; only F32 checkpoints are supported", stored.dtype())));
@@ -98,8 +95,8 @@ pub fn load(dir: &Path, device: &Device) -> Result<(Gpt2Config, Gpt2Model)> {
     })?;
     let prefix = check_weights(&path, &bytes, &config)?;
     // A GPT-2-sized embedding is split for inference from these host bytes (see model.rs).
-    let vocab_blocks = Gpt2Model::vocab_block_rows(config.vocab_size, config.n_embd)
-        .map(|rows| (rows, host_f32(&bytes, &format!("{prefix}wte.weight"))));
+    let vocab_blocks =
+        Gpt2Model::vocab_block_rows(config.vocab_size, config.n_embd).map(|rows| (rows, host_f32(&bytes, &format!("{prefix}wte.weight"))));
     let mut model = Gpt2Model::init(&config, device);
     let mut store = SafetensorsStore::from_bytes(Some(bytes))
         .with_key_remapping(format!("^{}", regex_escape(prefix)), "")
@@ -108,10 +105,7 @@ pub fn load(dir: &Path, device: &Device) -> Result<(Gpt2Config, Gpt2Model)> {
         .allow_partial(true);
     let result = model.load_from(&mut store).map_err(|e| Error::Weights { path: path.clone(), message: e.to_string() })?;
     if !result.errors.is_empty() || !result.missing.is_empty() {
-        return Err(Error::Weights {
-            path,
-            message: format!("could not apply weights: errors {:?}, missing {:?}", result.errors, result.missing),
-        });
+        return Err(Error::Weights { path, message: format!("could not apply weights: errors {:?}, missing {:?}", result.errors, result.missing) });
     }
     let model = match vocab_blocks {
         Some((rows, host)) => model.with_vocab_blocks_from(&host, rows),

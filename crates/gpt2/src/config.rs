@@ -46,16 +46,36 @@ pub struct Gpt2Config {
 }
 
 mod defaults {
-    pub fn vocab_size() -> usize { 50257 }
-    pub fn n_positions() -> usize { 1024 }
-    pub fn n_embd() -> usize { 768 }
-    pub fn n_layer() -> usize { 12 }
-    pub fn n_head() -> usize { 12 }
-    pub fn layer_norm_epsilon() -> f64 { 1e-5 }
-    pub fn activation_function() -> String { "gelu_new".into() }
-    pub fn yes() -> bool { true }
-    pub fn initializer_range() -> f64 { 0.02 }
-    pub fn special_token() -> Option<u32> { Some(50256) }
+    pub fn vocab_size() -> usize {
+        50257
+    }
+    pub fn n_positions() -> usize {
+        1024
+    }
+    pub fn n_embd() -> usize {
+        768
+    }
+    pub fn n_layer() -> usize {
+        12
+    }
+    pub fn n_head() -> usize {
+        12
+    }
+    pub fn layer_norm_epsilon() -> f64 {
+        1e-5
+    }
+    pub fn activation_function() -> String {
+        "gelu_new".into()
+    }
+    pub fn yes() -> bool {
+        true
+    }
+    pub fn initializer_range() -> f64 {
+        0.02
+    }
+    pub fn special_token() -> Option<u32> {
+        Some(50256)
+    }
 }
 
 /// The MLP non-linearities a GPT-2 checkpoint may name.
@@ -137,15 +157,13 @@ impl Gpt2Config {
             return Err(format!("field `initializer_range` must be a finite number ≥ 0, got {}", self.initializer_range));
         }
         if !self.n_embd.is_multiple_of(self.n_head) {
-            return Err(format!(
-                "field `n_embd` ({}) must be a multiple of `n_head` ({})",
-                self.n_embd, self.n_head
-            ));
+            return Err(format!("field `n_embd` ({}) must be a multiple of `n_head` ({})", self.n_embd, self.n_head));
         }
         if let Some(model_type) = self.extra.get("model_type").and_then(|v| v.as_str())
-            && model_type != "gpt2" {
-                return Err(format!("field `model_type` is {model_type:?}; only \"gpt2\" checkpoints load here"));
-            }
+            && model_type != "gpt2"
+        {
+            return Err(format!("field `model_type` is {model_type:?}; only \"gpt2\" checkpoints load here"));
+        }
         self.activation().map(|_| ())
     }
 

@@ -27,8 +27,8 @@ pub fn read_documents(path: &Path) -> Result<Vec<String>> {
             .enumerate()
             .filter(|(_, line)| !line.trim().is_empty())
             .map(|(n, line)| {
-                let value: serde_json::Value = serde_json::from_str(line)
-                    .map_err(|e| Error::Invalid(format!("{}: line {}: not JSON ({e})", path.display(), n + 1)))?;
+                let value: serde_json::Value =
+                    serde_json::from_str(line).map_err(|e| Error::Invalid(format!("{}: line {}: not JSON ({e})", path.display(), n + 1)))?;
                 value["text"]
                     .as_str()
                     .map(str::to_string)
@@ -37,13 +37,7 @@ pub fn read_documents(path: &Path) -> Result<Vec<String>> {
             .filter(|doc| doc.as_ref().map_or(true, |d| !d.trim().is_empty()))
             .collect();
     }
-    Ok(text
-        .replace("\r\n", "\n")
-        .split("\n\n")
-        .map(str::trim)
-        .filter(|doc| !doc.is_empty())
-        .map(str::to_string)
-        .collect())
+    Ok(text.replace("\r\n", "\n").split("\n\n").map(str::trim).filter(|doc| !doc.is_empty()).map(str::to_string).collect())
 }
 
 /// Token windows over one packed stream: window `i` is `tokens[i * context ..= (i + 1) * context]`.

@@ -81,15 +81,9 @@ fn real_gpu() -> Option<String> {
     if cfg!(target_os = "linux") && !has_gpu_device_node() {
         return None;
     }
-    catch_unwind(|| {
-        Device::enumerate(DeviceType::Wgpu)
-            .into_iter()
-            .filter_map(|d| d.identity())
-            .find(|id| id.physical.is_some())
-            .map(|id| id.name)
-    })
-    .ok()
-    .flatten()
+    catch_unwind(|| Device::enumerate(DeviceType::Wgpu).into_iter().filter_map(|d| d.identity()).find(|id| id.physical.is_some()).map(|id| id.name))
+        .ok()
+        .flatten()
 }
 
 /// A render node (`/dev/dri/renderD*`: AMD, Intel, and NVIDIA with nouveau) or NVIDIA's own

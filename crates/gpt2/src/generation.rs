@@ -77,11 +77,7 @@ impl Gpt2 {
         }
         let prompt = if prompt.is_empty() { vec![self.bos_id()] } else { prompt.to_vec() };
         self.check_ids(&prompt)?;
-        if config.num_beams > 1 {
-            self.beam_search(&prompt, config)
-        } else {
-            self.sample(&prompt, config)
-        }
+        if config.num_beams > 1 { self.beam_search(&prompt, config) } else { self.sample(&prompt, config) }
     }
 
     fn sample(&self, prompt: &[u32], config: &GenerationConfig) -> Result<Generation> {
@@ -180,10 +176,7 @@ impl Gpt2 {
             let len = beam.ids.len();
             finished.push((normalised(&beam, len), beam, reason));
         }
-        let (_, best, reason) = finished
-            .into_iter()
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .expect("beam search keeps at least one hypothesis");
+        let (_, best, reason) = finished.into_iter().max_by(|a, b| a.0.total_cmp(&b.0)).expect("beam search keeps at least one hypothesis");
         self.finish(best.ids, reason, config)
     }
 

@@ -37,6 +37,7 @@ pub mod training;
 
 pub use cache::KvCache;
 pub use config::Gpt2Config;
+pub use data::{TokenWindows, TrainingData};
 pub use device::{Backend, SelectedDevice};
 pub use error::{Error, Result};
 pub use generation::{Generation, GenerationConfig, StopReason};
@@ -45,4 +46,3 @@ pub use pipeline::{Gpt2, Score};
 pub use sampling::Sampler;
 pub use tokenizer::Gpt2Tokenizer;
 pub use training::{TrainSettings, Trainer};
-pub use data::{TokenWindows, TrainingData};

@@ -2,14 +2,14 @@
 //! name it: `wte`, `wpe`, `h.{i}.{ln_1, attn.c_attn, attn.c_proj, ln_2, mlp.c_fc, mlp.c_proj}`,
 //! `ln_f`. The LM head is tied to `wte`.
 
-use burn::nn::{Embedding, EmbeddingConfig, Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::module::Param;
+use burn::nn::{Embedding, EmbeddingConfig, Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
-use rand::{SeedableRng, rngs::StdRng};
-use rand_distr::{Distribution, Normal};
 use burn::tensor::activation::{gelu, gelu_approximate, relu};
 use burn::tensor::module::{attention, embedding, linear};
 use burn::tensor::ops::AttentionModuleOptions;
+use rand::{SeedableRng, rngs::StdRng};
+use rand_distr::{Distribution, Normal};
 
 use crate::cache::{KvCache, LayerCache};
 use crate::config::{Activation, Gpt2Config};
@@ -124,9 +124,7 @@ impl Gpt2Model {
         // GPT-2 scales the residual projections by 1/sqrt(2 * n_layer) at init.
         let residual = Initializer::Normal { mean: 0.0, std: std / (2.0 * config.n_layer as f64).sqrt() };
         let activation = config.activation().expect("config validated");
-        let linear = |d_in, d_out, init: &Initializer| {
-            LinearConfig::new(d_in, d_out).with_initializer(init.clone()).init(device)
-        };
+        let linear = |d_in, d_out, init: &Initializer| LinearConfig::new(d_in, d_out).with_initializer(init.clone()).init(device);
         let layer_norm = || LayerNormConfig::new(config.n_embd).with_epsilon(config.layer_norm_epsilon).init(device);
         let (d, f) = (config.n_embd, config.inner_dim());
         let h = (0..config.n_layer)
@@ -184,10 +182,7 @@ impl Gpt2Model {
         assert_eq!(host.len(), vocab * d, "host embedding must match wte");
         let device = self.wte.weight.device();
         self.vocab_blocks = (vocab > max_rows).then(|| VocabBlocks {
-            blocks: host
-                .chunks(max_rows * d)
-                .map(|rows| Tensor::from_data(TensorData::new(rows.to_vec(), [rows.len() / d, d]), &device))
-                .collect(),
+            blocks: host.chunks(max_rows * d).map(|rows| Tensor::from_data(TensorData::new(rows.to_vec(), [rows.len() / d, d]), &device)).collect(),
             rows_per_block: max_rows,
         });
         self

@@ -52,12 +52,13 @@ impl Gpt2 {
     /// Puts parts together, checking that the tokenizer's ids fit the model's vocabulary.
     pub fn new(config: Gpt2Config, model: Gpt2Model, tokenizer: Gpt2Tokenizer, device: Device) -> Result<Self> {
         if let Some(max_id) = tokenizer.max_id()
-            && max_id as usize >= config.vocab_size {
-                return Err(Error::Tokenizer {
-                    path: tokenizer.source().into(),
-                    message: format!("has token id {max_id}, but config.json's vocab_size is {}", config.vocab_size),
-                });
-            }
+            && max_id as usize >= config.vocab_size
+        {
+            return Err(Error::Tokenizer {
+                path: tokenizer.source().into(),
+                message: format!("has token id {max_id}, but config.json's vocab_size is {}", config.vocab_size),
+            });
+        }
         Ok(Self { config, model, tokenizer, device })
     }
 
@@ -146,10 +147,7 @@ impl Gpt2 {
             let (batch, lengths) = Batch::right_padded(&full, &self.device);
             let [b, s] = batch.ids.dims();
             // Target of position p is the token at p + 1; the last column has none (use 0).
-            let targets: Vec<i64> = full
-                .iter()
-                .flat_map(|row| (0..s).map(move |p| row.get(p + 1).map_or(0, |&t| t as i64)))
-                .collect();
+            let targets: Vec<i64> = full.iter().flat_map(|row| (0..s).map(move |p| row.get(p + 1).map_or(0, |&t| t as i64))).collect();
             let targets = Tensor::<3, Int>::from_data(TensorData::new(targets, [b, s, 1]), &self.device);
             let logprobs = log_softmax(self.model.logits(self.model.forward(batch, None)), 2);
             let picked = logprobs.gather(2, targets).reshape([b, s]);
@@ -190,10 +188,7 @@ impl Gpt2 {
             }
             let (batch, lengths) = Batch::right_padded(chunk, &self.device);
             let [b, s] = batch.ids.dims();
-            let weights: Vec<f32> = lengths
-                .iter()
-                .flat_map(|&len| (0..s).map(move |p| if p < len { 1.0 / len as f32 } else { 0.0 }))
-                .collect();
+            let weights: Vec<f32> = lengths.iter().flat_map(|&len| (0..s).map(move |p| if p < len { 1.0 / len as f32 } else { 0.0 })).collect();
             let weights = Tensor::<3>::from_data(TensorData::new(weights, [b, s, 1]), &self.device);
             let hidden = self.model.forward(batch, None);
             let pooled = (hidden * weights).sum_dim(1).reshape([b, d]);

@@ -59,9 +59,8 @@ impl Gpt2Tokenizer {
             }
         }
         let to_str = |p: &Path| p.to_string_lossy().into_owned();
-        let bpe = BPE::from_file(&to_str(vocab), &to_str(merges))
-            .build()
-            .map_err(|e| Error::Tokenizer { path: vocab.into(), message: e.to_string() })?;
+        let bpe =
+            BPE::from_file(&to_str(vocab), &to_str(merges)).build().map_err(|e| Error::Tokenizer { path: vocab.into(), message: e.to_string() })?;
         let mut inner = Tokenizer::new(bpe);
         Self::byte_level_pipeline(&mut inner);
         if inner.token_to_id(END_OF_TEXT).is_some() {
@@ -92,9 +91,7 @@ impl Gpt2Tokenizer {
             .special_tokens(vec![AddedToken::from(END_OF_TEXT, true)])
             .build()
             .into();
-        inner
-            .train(&mut trainer, documents.iter())
-            .map_err(|e| Error::Invalid(format!("training the tokenizer failed: {e}")))?;
+        inner.train(&mut trainer, documents.iter()).map_err(|e| Error::Invalid(format!("training the tokenizer failed: {e}")))?;
         Ok(Self { inner, source: "trained tokenizer".into() })
     }
 
@@ -116,18 +113,14 @@ impl Gpt2Tokenizer {
     }
 
     pub fn encode(&self, text: &str) -> Result<Vec<u32>> {
-        let encoding = self
-            .inner
-            .encode(text, false)
-            .map_err(|e| Error::Tokenizer { path: self.source.clone(), message: format!("encoding failed: {e}") })?;
+        let encoding =
+            self.inner.encode(text, false).map_err(|e| Error::Tokenizer { path: self.source.clone(), message: format!("encoding failed: {e}") })?;
         Ok(encoding.get_ids().to_vec())
     }
 
     /// Decodes ids to text, special tokens included, so that `decode(encode(s)) == s`.
     pub fn decode(&self, ids: &[u32]) -> Result<String> {
-        self.inner
-            .decode(ids, false)
-            .map_err(|e| Error::Tokenizer { path: self.source.clone(), message: format!("decoding failed: {e}") })
+        self.inner.decode(ids, false).map_err(|e| Error::Tokenizer { path: self.source.clone(), message: format!("decoding failed: {e}") })
     }
 
     /// Number of ids, added tokens included.

@@ -10,8 +10,8 @@
 use std::path::{Path, PathBuf};
 
 use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
-use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
 use burn::optim::grad_clipping::GradientClippingConfig;
+use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -97,16 +97,19 @@ pub struct Trainer {
 impl Trainer {
     /// Starts training `model` (fresh from [`Gpt2Model::init`] or a checkpoint to fine-tune)
     /// on `device`, which must be an autodiff device (`Device::flex().autodiff()`).
-    pub fn new(config: Gpt2Config, model: Gpt2Model, settings: TrainSettings, train: &TokenWindows, data_fingerprint: u64, device: &Device) -> Result<Self> {
+    pub fn new(
+        config: Gpt2Config,
+        model: Gpt2Model,
+        settings: TrainSettings,
+        train: &TokenWindows,
+        data_fingerprint: u64,
+        device: &Device,
+    ) -> Result<Self> {
         if settings.steps == 0 || settings.batch_size == 0 {
             return Err(Error::Invalid("training needs at least one step and a batch of at least one window".into()));
         }
         if train.context() > config.n_positions {
-            return Err(Error::Invalid(format!(
-                "--context {} is longer than the model's n_positions {}",
-                train.context(),
-                config.n_positions
-            )));
+            return Err(Error::Invalid(format!("--context {} is longer than the model's n_positions {}", train.context(), config.n_positions)));
         }
         let optimizer = AdamWConfig::new()
             .with_weight_decay(settings.weight_decay)
@@ -209,10 +212,7 @@ impl Trainer {
             .map_err(|e| Error::Weights { path: weights.clone(), message: e.to_string() })?;
         let mut trainer = Self::new(state.config, model, state.settings, train, data_fingerprint, device)?;
         let optimizer_path = dir.join(OPTIMIZER_FILE);
-        trainer.optimizer = trainer
-            .optimizer
-            .load(&optimizer_path)
-            .map_err(|e| Error::Weights { path: optimizer_path, message: e.to_string() })?;
+        trainer.optimizer = trainer.optimizer.load(&optimizer_path).map_err(|e| Error::Weights { path: optimizer_path, message: e.to_string() })?;
         trainer.step = state.step;
         Ok(trainer)
     }

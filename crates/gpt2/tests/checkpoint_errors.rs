@@ -114,11 +114,8 @@ fn unprefixed_keys_with_attention_buffers_load() {
     let bytes = std::fs::read(&path).unwrap();
     let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
     let mask = vec![1u8; 4 * 4];
-    let mut views: Vec<(String, safetensors::tensor::TensorView)> = file
-        .tensors()
-        .into_iter()
-        .map(|(name, view)| (name.trim_start_matches("transformer.").to_string(), view))
-        .collect();
+    let mut views: Vec<(String, safetensors::tensor::TensorView)> =
+        file.tensors().into_iter().map(|(name, view)| (name.trim_start_matches("transformer.").to_string(), view)).collect();
     views.push(("h.0.attn.bias".into(), safetensors::tensor::TensorView::new(safetensors::Dtype::U8, vec![1, 1, 4, 4], &mask).unwrap()));
     safetensors::serialize_to_file(views, None, &path).unwrap();
     let device = Device::flex();

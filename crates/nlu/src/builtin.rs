@@ -61,7 +61,9 @@ const NUM: &str = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)";
 static MONEY_PREFIX: LazyLock<Regex> =
     LazyLock::new(|| re(&format!(r"(?i)(\$|US\$|€|£|¥|￥|\b(?:usd|eur|gbp|cny|rmb|jpy)\s?){NUM}(?:\s?([km]))?\b")));
 static MONEY_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
-    re(&format!(r"(?i)\b{NUM}(?:\s?([km]))?\s?(usd|dollars?|bucks|eur|euros?|gbp|pounds?|cny|rmb|yuan|jpy|yen)\b|{NUM}(?:\s?([km]))?\s?(元|块|美元|欧元)"))
+    re(&format!(
+        r"(?i)\b{NUM}(?:\s?([km]))?\s?(usd|dollars?|bucks|eur|euros?|gbp|pounds?|cny|rmb|yuan|jpy|yen)\b|{NUM}(?:\s?([km]))?\s?(元|块|美元|欧元)"
+    ))
 });
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| re(&format!(r"(?i)(?:^|[^0-9A-Za-z_.,-]){NUM}([km])?(?-u:\b)")));
 /// A currency word right after a number written in words or Chinese numerals.
@@ -71,7 +73,8 @@ static CURRENCY_AFTER: LazyLock<Regex> =
 static CURRENCY_BEFORE: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)(\$|US\$|€|£|¥|￥|\b(?:usd|eur|gbp|cny|rmb|jpy))\s?$"));
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| re(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"));
 static PHONE: LazyLock<Regex> = LazyLock::new(|| re(r"\+?\d[\d\s().-]{6,}\d"));
-static DURATION: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(\d+|a|an|one|two|three|four|five|six|seven|ten)\s+(day|week|month)s?\b|(\d+)\s?(天|周|个月)"));
+static DURATION: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\b(\d+|a|an|one|two|three|four|five|six|seven|ten)\s+(day|week|month)s?\b|(\d+)\s?(天|周|个月)"));
 
 fn simple(pattern: &Regex, text: &str) -> Vec<Found> {
     pattern.find_iter(text).map(|m| Found { start: m.start(), end: m.end(), normalized: json!(m.as_str()) }).collect()
@@ -130,7 +133,8 @@ fn money(text: &str) -> Vec<Found> {
 /// Numbers in English words and Chinese numerals. A lone Chinese numeral character ("一下",
 /// "一个") is a word, not a number, unless money follows it.
 fn spelled(text: &str) -> Vec<crate::numerals::Numeral> {
-    let chinese = crate::numerals::chinese(text).into_iter().filter(|n| text[n.start..n.end].chars().count() > 1 || CURRENCY_AFTER.is_match(&text[n.end..]));
+    let chinese =
+        crate::numerals::chinese(text).into_iter().filter(|n| text[n.start..n.end].chars().count() > 1 || CURRENCY_AFTER.is_match(&text[n.end..]));
     crate::numerals::english(text).into_iter().chain(chinese).collect()
 }
 
@@ -167,17 +171,19 @@ fn durations(text: &str) -> Vec<Found> {
                 "ten" => 10.0,
                 digits => digits.parse().ok()?,
             };
-            let days = count * match unit.to_lowercase().as_str() {
-                "week" | "周" => 7.0,
-                "month" | "个月" => 30.0,
-                _ => 1.0,
-            };
+            let days = count
+                * match unit.to_lowercase().as_str() {
+                    "week" | "周" => 7.0,
+                    "month" | "个月" => 30.0,
+                    _ => 1.0,
+                };
             Some(Found { start: m.start(), end: m.end(), normalized: json!({"days": days}) })
         })
         .collect()
 }
 
-const MONTHS: &str = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?";
+const MONTHS: &str =
+    "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?";
 const WEEKDAYS: &str = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun";
 
 static DATE_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {

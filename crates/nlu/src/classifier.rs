@@ -119,7 +119,7 @@ impl LinearClassifier {
     /// Rebuilds a classifier from [`LinearClassifier::parts`]; `None` if the sizes disagree.
     pub fn from_parts(weights: Vec<f32>, bias: Vec<f32>) -> Option<Self> {
         let classes = bias.len();
-        (classes > 0 && weights.len() % classes == 0).then_some(Self { weights, bias, classes })
+        (classes > 0 && weights.len().is_multiple_of(classes)).then_some(Self { weights, bias, classes })
     }
 
     /// Class probabilities of one utterance.
@@ -140,10 +140,7 @@ fn sparse_batch(examples: &[Vector], batch: &[usize], device: &Device) -> (Tenso
             values[row * width + col] = value;
         }
     }
-    (
-        Tensor::from_data(TensorData::new(ids, [batch.len(), width]), device),
-        Tensor::from_data(TensorData::new(values, [batch.len(), width]), device),
-    )
+    (Tensor::from_data(TensorData::new(ids, [batch.len(), width]), device), Tensor::from_data(TensorData::new(values, [batch.len(), width]), device))
 }
 
 fn softmax(logits: &mut [f32]) {

@@ -123,7 +123,9 @@ impl NluDomain {
         for (name, entity) in &self.entities {
             match entity {
                 EntityDef::Regex(pattern) => drop(regex::Regex::new(pattern).map_err(|e| format!("entity `{name}`, regex {pattern:?}: {e}"))?),
-                EntityDef::Lookup(values) => drop(crate::entities::lookup(values).map_err(|e| format!("entity `{name}`: its lookup words make no usable pattern: {e}"))?),
+                EntityDef::Lookup(values) => {
+                    drop(crate::entities::lookup(values).map_err(|e| format!("entity `{name}`: its lookup words make no usable pattern: {e}"))?)
+                }
                 EntityDef::Builtin(_) => {}
             }
         }

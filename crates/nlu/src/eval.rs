@@ -44,9 +44,8 @@ pub fn load_jsonl(path: &Path) -> Result<Vec<Example>, NluError> {
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
         .map(|(i, line)| {
-            let mut example: Example = serde_json::from_str(line).map_err(|e| {
-                NluError::from(FileError::Syntax { path: path.into(), line: i + 1, column: e.column(), message: e.to_string() })
-            })?;
+            let mut example: Example = serde_json::from_str(line)
+                .map_err(|e| NluError::from(FileError::Syntax { path: path.into(), line: i + 1, column: e.column(), message: e.to_string() }))?;
             if example.intent == OUT_OF_SCOPE {
                 example.intent = OOS_LABEL.into();
             }
@@ -345,7 +344,8 @@ mod tests {
 
     #[test]
     fn the_recognizer_learns_from_examples() {
-        let train = [ex("where is my parcel", "track"), ex("track my package", "track"), ex("i want my money back", "refund"), ex("refund please", "refund")];
+        let train =
+            [ex("where is my parcel", "track"), ex("track my package", "track"), ex("i want my money back", "refund"), ex("refund please", "refund")];
         let parser = Parser::train(&domain_from_examples(&train, 0.1));
         let report = evaluate(&parser, &[ex("where is my package", "track"), ex("can i get a refund", "refund")], || {});
         assert_eq!(report.accuracy, 1.0);

@@ -141,9 +141,5 @@ pub(crate) fn train(texts: &[String], embeddings: Option<&[Vec<f32>]>, labels: &
         .filter(|&w| trials[w].significant())
         .fold(0, |best, w| if best == 0 || trials[w].held_out_accuracy > trials[best].held_out_accuracy { w } else { best });
     let scorer = finals[chosen].take().unwrap_or_else(|| Scorer::fit(texts, embeddings, weights[chosen], labels, classes));
-    Trained {
-        scorer,
-        calibration: Calibration::fit(&points[chosen]),
-        trials: if embeddings.is_some() { trials } else { Vec::new() },
-    }
+    Trained { scorer, calibration: Calibration::fit(&points[chosen]), trials: if embeddings.is_some() { trials } else { Vec::new() } }
 }

@@ -141,7 +141,10 @@ impl Parser {
                 None => {
                     return Err(invalid(
                         &meta_path,
-                        format!("this model uses a GPT-2's sentence features (fingerprint {}); load it with that model (`--gpt2 DIR`)", choice.fingerprint),
+                        format!(
+                            "this model uses a GPT-2's sentence features (fingerprint {}); load it with that model (`--gpt2 DIR`)",
+                            choice.fingerprint
+                        ),
                     ));
                 }
                 Some(encoder) if encoder.fingerprint() != choice.fingerprint => {
@@ -160,11 +163,15 @@ impl Parser {
         meta.domain.validate().map_err(|message| invalid(&meta_path, format!("the domain saved with the model: {message}")))?;
         let weights_path = dir.join(WEIGHTS_FILE);
         let bytes = std::fs::read(&weights_path).map_err(|e| invalid(&weights_path, e.to_string()))?;
-        let file = SafeTensors::deserialize(&bytes).map_err(|e| invalid(&weights_path, format!("not a valid safetensors file ({e}); is it truncated?")))?;
+        let file =
+            SafeTensors::deserialize(&bytes).map_err(|e| invalid(&weights_path, format!("not a valid safetensors file ({e}); is it truncated?")))?;
         let read = |name: &str, shape: &[usize]| -> Result<Vec<f32>, NluError> {
             let view = file.tensor(name).map_err(|_| invalid(&weights_path, format!("tensor `{name}` is missing")))?;
             if view.dtype() != Dtype::F32 || view.shape() != shape {
-                return Err(invalid(&weights_path, format!("tensor `{name}` is {:?} {:?}; nlu.json implies F32 {shape:?}", view.dtype(), view.shape())));
+                return Err(invalid(
+                    &weights_path,
+                    format!("tensor `{name}` is {:?} {:?}; nlu.json implies F32 {shape:?}", view.dtype(), view.shape()),
+                ));
             }
             Ok(view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
         };
@@ -193,7 +200,9 @@ impl Parser {
         if trained != given {
             return Err(invalid(
                 model_dir,
-                format!("this NLU model was trained for another domain (fingerprint {trained}, the domain given is {given}); retrain it with `deskbot train nlu`"),
+                format!(
+                    "this NLU model was trained for another domain (fingerprint {trained}, the domain given is {given}); retrain it with `deskbot train nlu`"
+                ),
             ));
         }
         Ok(())
@@ -206,10 +215,16 @@ mod tests {
     use crate::eval::{Example, domain_from_examples};
 
     fn domain(extra: &str) -> NluDomain {
-        let examples: Vec<Example> = [("where is my parcel", "track"), ("track my package", "track"), ("i want my money back", "refund"), ("refund please", "refund"), (extra, "refund")]
-            .iter()
-            .map(|(t, i)| Example::new(*t, *i))
-            .collect();
+        let examples: Vec<Example> = [
+            ("where is my parcel", "track"),
+            ("track my package", "track"),
+            ("i want my money back", "refund"),
+            ("refund please", "refund"),
+            (extra, "refund"),
+        ]
+        .iter()
+        .map(|(t, i)| Example::new(*t, *i))
+        .collect();
         domain_from_examples(&examples, 0.1)
     }
 

@@ -23,7 +23,8 @@ pub struct Numeral {
 
 static WORD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[\p{L}\p{N}]+(?:-[\p{L}\p{N}]+)*|[^\s\p{L}\p{N}]").expect("word pattern"));
 static CHINESE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(\d+(?:\.\d+)?)\s?([十百千万亿])|[零〇一二两三四五六七八九十百千万亿]*[一二两三四五六七八九十][零〇一二两三四五六七八九十百千万亿]*").expect("numeral pattern")
+    Regex::new(r"(\d+(?:\.\d+)?)\s?([十百千万亿])|[零〇一二两三四五六七八九十百千万亿]*[一二两三四五六七八九十][零〇一二两三四五六七八九十百千万亿]*")
+        .expect("numeral pattern")
 });
 static ENGLISH: LazyLock<Language> = LazyLock::new(Language::english);
 

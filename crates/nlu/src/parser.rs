@@ -102,7 +102,8 @@ impl Parser {
     fn domain_tagger(domain: &NluDomain) -> Option<SlotTagger> {
         let annotated: Vec<(String, &str, Vec<SlotSpan>)> =
             domain.intents.iter().flat_map(|(intent, def)| def.annotated().map(move |(text, spans)| (text, intent.as_str(), spans))).collect();
-        let examples: Vec<(&str, &str, &[SlotSpan])> = annotated.iter().map(|(text, intent, spans)| (text.as_str(), *intent, spans.as_slice())).collect();
+        let examples: Vec<(&str, &str, &[SlotSpan])> =
+            annotated.iter().map(|(text, intent, spans)| (text.as_str(), *intent, spans.as_slice())).collect();
         SlotTagger::train(&examples)
     }
 
@@ -284,7 +285,12 @@ impl Parser {
                 continue;
             }
             if request(&left) && left.name != right.name {
-                spans.push(IntentSpan { name: left.name, confidence: left.confidence, start: char_offset(read, start), end: char_offset(read, left_end) });
+                spans.push(IntentSpan {
+                    name: left.name,
+                    confidence: left.confidence,
+                    start: char_offset(read, start),
+                    end: char_offset(read, left_end),
+                });
                 start = right_start;
             } else if let Some(previous) = spans.last_mut().filter(|p| !request(&left) && p.name != right.name) {
                 // Words that are no request of their own ("I've explained it three times.")

@@ -18,12 +18,7 @@ const MAX_SPLITS: usize = 8;
 /// Candidate splits as (end of the left part, start of the right part), byte offsets, in order
 /// (the first [`MAX_SPLITS`]).
 pub fn split_points(text: &str) -> Vec<(usize, usize)> {
-    CONNECTIVE
-        .find_iter(text)
-        .map(|m| (m.start(), m.end()))
-        .filter(|&(start, end)| start > 0 && end < text.len())
-        .take(MAX_SPLITS)
-        .collect()
+    CONNECTIVE.find_iter(text).map(|m| (m.start(), m.end())).filter(|&(start, end)| start > 0 && end < text.len()).take(MAX_SPLITS).collect()
 }
 
 /// Moves `start` past connectives that open the rest of `text` ("，还有 …" → "…").

@@ -26,8 +26,9 @@ pub struct SlotSpan {
 
 /// Words, single CJK characters (Chinese and Japanese are written without spaces, so a value
 /// may start or end inside a run of them) and single punctuation marks.
-static TOKEN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]|[^\W\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]+|[^\w\s]").expect("a valid regex"));
+static TOKEN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]|[^\W\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]+|[^\w\s]").expect("a valid regex")
+});
 
 /// A token with its character span.
 struct Token {
@@ -76,11 +77,7 @@ fn shape(word: &str) -> String {
 fn token_features(tokens: &[Token], i: usize, intent: &str, previous: &str) -> Vec<String> {
     let word = |offset: isize| -> &str {
         let j = i as isize + offset;
-        if j < 0 {
-            "<s>"
-        } else {
-            tokens.get(j as usize).map_or("</s>", |t| t.lower.as_str())
-        }
+        if j < 0 { "<s>" } else { tokens.get(j as usize).map_or("</s>", |t| t.lower.as_str()) }
     };
     let shape_at = |offset: isize| -> &str {
         let j = i as isize + offset;

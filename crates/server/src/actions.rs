@@ -55,7 +55,8 @@ impl ActionWebhooks {
                 Ok(mut response) => {
                     let status = response.status();
                     if status.is_success() {
-                        let answer: Value = response.body_mut().read_json().map_err(|e| format!("{url} answered {status} with a body that is not JSON: {e}"))?;
+                        let answer: Value =
+                            response.body_mut().read_json().map_err(|e| format!("{url} answered {status} with a body that is not JSON: {e}"))?;
                         return match answer {
                             Value::Object(fields) => Ok(fields.into_iter().collect()),
                             Value::Null => Ok(BTreeMap::new()),

@@ -35,10 +35,9 @@ impl ApiError {
     /// so the caller may send it again.
     pub fn store(error: StoreError) -> Self {
         match error {
-            StoreError::Busy | StoreError::Conflict => Self::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the conversation is busy with other turns; the message was not recorded, send it again",
-            ),
+            StoreError::Busy | StoreError::Conflict => {
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "the conversation is busy with other turns; the message was not recorded, send it again")
+            }
             StoreError::Backend(detail) => {
                 tracing::error!("store: {detail}");
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, "the conversation store is unavailable; the message was not recorded, send it again")

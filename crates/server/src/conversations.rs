@@ -103,7 +103,8 @@ impl Conversations {
                     tracing::error!("conversation {id}: reply not rendered: {error}");
                 }
                 let events = turn_events(&message, metadata.clone(), &result);
-                let replies = result.replies.iter().map(|r| TurnReply { text: r.text.clone(), response: r.response.clone(), rephrased: r.rephrased }).collect();
+                let replies =
+                    result.replies.iter().map(|r| TurnReply { text: r.text.clone(), response: r.response.clone(), rephrased: r.rephrased }).collect();
                 let failures = (result.outcome.failed_actions.len(), result.errors.len());
                 Ok((events, (TurnAnswer { replies, handoff: result.handoff }, failures)))
             })

@@ -17,16 +17,31 @@ pub struct Event {
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum EventKind {
     /// What the user wrote, exactly, and what the NLU made of it.
-    User { text: String, intent: String, confidence: f32, entities: Vec<Value>, metadata: Option<Value> },
-    Slot { name: String, value: String, entity: String },
+    User {
+        text: String,
+        intent: String,
+        confidence: f32,
+        entities: Vec<Value>,
+        metadata: Option<Value>,
+    },
+    Slot {
+        name: String,
+        value: String,
+        entity: String,
+    },
     /// A policy rule that shaped the turn (a correction applied, a carried-over value
     /// offered, a switch, yes/no out of place, …): `{"event": "policy", "rule": "…", …}`.
     Policy {
         #[serde(flatten)]
         rule: dst::Rule,
     },
-    Action { name: String },
-    ActionFailed { name: String, error: String },
+    Action {
+        name: String,
+    },
+    ActionFailed {
+        name: String,
+        error: String,
+    },
     /// A reply; `rephrased` (only written when true) says the model reworded the template's text.
     Bot {
         text: String,
@@ -35,7 +50,9 @@ pub enum EventKind {
         rephrased: bool,
     },
     /// A human agent takes over; the summary is for them.
-    Handoff { summary: HandoffSummary },
+    Handoff {
+        summary: HandoffSummary,
+    },
     /// The bot answers again.
     Resumed,
 }

@@ -21,7 +21,12 @@ impl Metrics {
                 .expect("metric");
         let errors = IntCounterVec::new(Opts::new("deskbot_errors_total", "Errors by kind"), &["kind"]).expect("metric");
         let handoffs = IntCounter::new("deskbot_handoffs_total", "Conversations handed to a human agent").expect("metric");
-        for collector in [Box::new(turns.clone()) as Box<dyn prometheus::core::Collector>, Box::new(turn_seconds.clone()), Box::new(errors.clone()), Box::new(handoffs.clone())] {
+        for collector in [
+            Box::new(turns.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(turn_seconds.clone()),
+            Box::new(errors.clone()),
+            Box::new(handoffs.clone()),
+        ] {
             registry.register(collector).expect("metric names are unique");
         }
         Self { registry, turns, turn_seconds, errors, handoffs }

@@ -117,14 +117,14 @@ pub fn new_word(text: &str, known: &str) -> Option<String> {
 /// politeness), as [`words`] keys them. Modals and tenses ("will", "may", "was") are not among
 /// them: "may be refunded" is not "will be refunded".
 const FUNCTION_WORDS: &[&str] = &[
-    "a", "an", "the", "i", "me", "my", "we", "us", "our", "you", "your", "yours", "it", "its", "they", "them", "their", "this",
-    "that", "these", "those", "there", "here", "is", "are", "am", "be", "do", "to", "of", "in", "on", "at", "by", "for", "with",
-    "from", "about", "as", "into", "and", "or", "but", "so", "if", "then", "than", "also", "ok", "okay", "sure", "alrig", "pleas",
-    "thank", "great", "well", "let", "up", "too", "very", "oh", "hi", "hello",
+    "a", "an", "the", "i", "me", "my", "we", "us", "our", "you", "your", "yours", "it", "its", "they", "them", "their", "this", "that", "these",
+    "those", "there", "here", "is", "are", "am", "be", "do", "to", "of", "in", "on", "at", "by", "for", "with", "from", "about", "as", "into", "and",
+    "or", "but", "so", "if", "then", "than", "also", "ok", "okay", "sure", "alrig", "pleas", "thank", "great", "well", "let", "up", "too", "very",
+    "oh", "hi", "hello",
     // What is left of a contraction once split at its apostrophe ("what's", "can't"); negations
     // are counted on their own.
-    "s", "re", "ll", "ve", "m", "d", "t", "isn", "aren", "don", "doesn", "didn", "can", "won",
-    "的", "了", "吗", "呢", "吧", "啊", "是", "我", "你", "您", "们", "这", "那", "个", "请", "好", "在", "和", "就", "也", "都",
+    "s", "re", "ll", "ve", "m", "d", "t", "isn", "aren", "don", "doesn", "didn", "can", "won", "的", "了", "吗", "呢", "吧", "啊", "是", "我", "你",
+    "您", "们", "这", "那", "个", "请", "好", "在", "和", "就", "也", "都",
 ];
 
 struct Word {

@@ -40,7 +40,8 @@ fn conditions_channels_and_formatting() {
     assert!(text.contains("$4,000.00") && text.contains("A-1001"), "{text}");
     let sms = set.render("confirm_refund", &s, &RenderOptions { channel: Some("sms"), ..RenderOptions::default() }).unwrap();
     assert_eq!(sms.text, "Refund $4,000.00 for A-1001? Reply YES or NO");
-    let no_amount = set.render("confirm_refund", &slots(json!({"order_id": "A-1001"})), &RenderOptions { seed: 7, ..RenderOptions::default() }).unwrap();
+    let no_amount =
+        set.render("confirm_refund", &slots(json!({"order_id": "A-1001"})), &RenderOptions { seed: 7, ..RenderOptions::default() }).unwrap();
     assert_eq!(no_amount.text, "Refund order A-1001?");
     let low = set.render("feedback_thanks", &slots(json!({"rating": 2})), &RenderOptions::default()).unwrap();
     assert!(low.text.starts_with("Sorry"), "{}", low.text);
@@ -87,7 +88,9 @@ impl Rephraser for Fixed {
 fn ranking_and_guarded_rephrasing() {
     let set = set();
     let s = slots(json!({"order_id": "A-1", "amount": {"amount": 4000, "currency": "USD"}}));
-    let ranked = set.render("confirm_refund", &s, &RenderOptions { context: "user: refund", ranker: Some(&PreferLonger), ..RenderOptions::default() }).unwrap();
+    let ranked = set
+        .render("confirm_refund", &s, &RenderOptions { context: "user: refund", ranker: Some(&PreferLonger), ..RenderOptions::default() })
+        .unwrap();
     assert_eq!(ranked.variation, 1);
     // "shall" comes from the other variation that applies; "okay" is a function word.
     let kept = Fixed("Okay, shall I refund $4,000.00 for order A-1?");
@@ -95,9 +98,12 @@ fn ranking_and_guarded_rephrasing() {
     assert!(r.rephrased && r.text.starts_with("Okay") && r.refused.is_none(), "{r:?}");
     // With a ranker, the rewording must score at least level with the reply it replaces.
     let shorter = Fixed("Refund $4,000.00, order A-1?");
-    let r = set.render("confirm_refund", &s, &RenderOptions { ranker: Some(&PreferLonger), rephraser: Some(&shorter), ..RenderOptions::default() }).unwrap();
+    let r = set
+        .render("confirm_refund", &s, &RenderOptions { ranker: Some(&PreferLonger), rephraser: Some(&shorter), ..RenderOptions::default() })
+        .unwrap();
     assert_eq!((r.rephrased, r.refused.map(|r| r.1)), (false, Some(Rejection::LessLikely)));
-    let r = set.render("confirm_refund", &s, &RenderOptions { ranker: Some(&PreferLonger), rephraser: Some(&kept), ..RenderOptions::default() }).unwrap();
+    let r =
+        set.render("confirm_refund", &s, &RenderOptions { ranker: Some(&PreferLonger), rephraser: Some(&kept), ..RenderOptions::default() }).unwrap();
     assert!(r.rephrased, "longer than the longer variation PreferLonger chose: {r:?}");
     let dropped_value = Fixed("Okay, shall I refund $4,000 for order A-1?");
     let r = set.render("confirm_refund", &s, &RenderOptions { rephraser: Some(&dropped_value), ..RenderOptions::default() }).unwrap();
@@ -122,7 +128,12 @@ fn a_rewording_brings_in_no_word_of_its_own() {
     );
     // What a model fine-tuned on paraphrase pairs offered: known words, stammered.
     assert_eq!(
-        templates::check_rewording("What is the order number of order number?", "Could you give me the order number?", &[], "What's your order number?"),
+        templates::check_rewording(
+            "What is the order number of order number?",
+            "Could you give me the order number?",
+            &[],
+            "What's your order number?"
+        ),
         Err(Rejection::Repeats("numbe".into()))
     );
     // A new number is a new fact.
@@ -131,14 +142,22 @@ fn a_rewording_brings_in_no_word_of_its_own() {
     assert_eq!(r.refused.map(|r| r.1), Some(Rejection::NewWord("withi".into())));
     // Words the user said are known.
     let echo = Fixed("Shall I refund $4,000.00 for the broken order A-1?");
-    let r = set.render("confirm_refund", &s, &RenderOptions { context: "User: order A-1 arrived broken\nBot:", rephraser: Some(&echo), ..RenderOptions::default() }).unwrap();
+    let r = set
+        .render(
+            "confirm_refund",
+            &s,
+            &RenderOptions { context: "User: order A-1 arrived broken\nBot:", rephraser: Some(&echo), ..RenderOptions::default() },
+        )
+        .unwrap();
     assert!(r.rephrased, "{r:?}");
     let r = set.render("confirm_refund", &s, &RenderOptions { rephraser: Some(&echo), ..RenderOptions::default() }).unwrap();
     assert_eq!(r.refused.map(|r| r.1), Some(Rejection::NewWord("broke".into())));
     // Words of a variation whose conditions do not hold are not known: a 5/5 rating must not
     // be answered with the low rating's promise.
     let promise = Fixed("Thanks for rating us 5/5! A manager will call you.");
-    let r = set.render("feedback_thanks", &slots(json!({"rating": 5})), &RenderOptions { rephraser: Some(&promise), ..RenderOptions::default() }).unwrap();
+    let r = set
+        .render("feedback_thanks", &slots(json!({"rating": 5})), &RenderOptions { rephraser: Some(&promise), ..RenderOptions::default() })
+        .unwrap();
     assert_eq!((r.text.as_str(), r.refused.map(|r| r.1)), ("Thanks for rating us 5/5!", Some(Rejection::NewWord("manag".into()))));
 }
 

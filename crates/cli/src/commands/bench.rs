@@ -80,10 +80,7 @@ fn replay(args: ReplayArgs) -> anyhow::Result<()> {
     let bot = Bot::new(args.domain.load()?)?;
     bot.respond(&mut Conversation::new("first"), "hello");
     let first_reply = start.elapsed();
-    let scripts = super::replay::scripts(&args.paths)?
-        .into_iter()
-        .map(|p| replay::load(&p).map(|s| (p, s)))
-        .collect::<Result<Vec<_>, _>>()?;
+    let scripts = super::replay::scripts(&args.paths)?.into_iter().map(|p| replay::load(&p).map(|s| (p, s))).collect::<Result<Vec<_>, _>>()?;
     let bar = ProgressBar::new(args.rounds as u64)
         .with_style(ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} rounds {eta}").expect("template"))
         .with_message("replaying");
@@ -101,8 +98,11 @@ fn replay(args: ReplayArgs) -> anyhow::Result<()> {
     bar.finish_and_clear();
     let turns_per_s = turns as f64 / elapsed.as_secs_f64();
     if args.json {
-        println!("{}", serde_json::json!({"dialogues": scripts.len(), "rounds": args.rounds, "turns": turns, "failed": failed,
-            "turns_per_s": turns_per_s, "first_reply_ms": first_reply.as_secs_f64() * 1e3}));
+        println!(
+            "{}",
+            serde_json::json!({"dialogues": scripts.len(), "rounds": args.rounds, "turns": turns, "failed": failed,
+            "turns_per_s": turns_per_s, "first_reply_ms": first_reply.as_secs_f64() * 1e3})
+        );
     } else {
         println!("{} dialogues x {} rounds = {turns} turns ({failed} failed dialogue runs)", scripts.len(), args.rounds);
         println!("{:<24}{:>12}", "turns/s", format!("{turns_per_s:.0}"));

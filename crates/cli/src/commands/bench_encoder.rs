@@ -30,8 +30,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let located = encoder::locate::given_or_default(args.encoder.as_deref())
-        .context("no encoder: $DESKBOT_ENCODER is off and no cache directory is known")?;
+    let located =
+        encoder::locate::given_or_default(args.encoder.as_deref()).context("no encoder: $DESKBOT_ENCODER is off and no cache directory is known")?;
     let owned = read_texts(&args.texts, args.count)?;
     let texts: Vec<&str> = owned.iter().map(String::as_str).collect();
     let rss_before = process_memory_mb("self", "VmRSS").unwrap_or(0.0);
@@ -67,13 +67,22 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         });
         return print_line(&json.to_string());
     }
-    print_line(&format!("{} texts of {} ({mean_tokens:.1} tokens on average), encoder {} [{}]", texts.len(), args.texts.display(), located.path.display(), encoder.fingerprint()))?;
+    print_line(&format!(
+        "{} texts of {} ({mean_tokens:.1} tokens on average), encoder {} [{}]",
+        texts.len(),
+        args.texts.display(),
+        located.path.display(),
+        encoder.fingerprint()
+    ))?;
     print_line("| batch | texts/s | ms per text |")?;
     print_line("|---|---|---|")?;
     for (batch, rate) in &rates {
         print_line(&format!("| {batch} | {rate:.1} | {:.2} |", 1000.0 / rate))?;
     }
-    print_line(&format!("load {load_s:.2} s; RSS {rss_before:.0} MB before, {rss_loaded:.0} MB loaded, {rss:.0} MB after embedding ({:.0} MB for the encoder), peak {peak:.0} MB", rss - rss_before))
+    print_line(&format!(
+        "load {load_s:.2} s; RSS {rss_before:.0} MB before, {rss_loaded:.0} MB loaded, {rss:.0} MB after embedding ({:.0} MB for the encoder), peak {peak:.0} MB",
+        rss - rss_before
+    ))
 }
 
 fn read_texts(path: &std::path::Path, count: usize) -> anyhow::Result<Vec<String>> {

@@ -174,7 +174,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     println!("{:<22} {:>10}", "turns acknowledged", ok);
     println!("{:<22} {:>10}", "errors", errors);
     println!("{:<22} {:>10.0}", "turns/s", report["turns_per_second"].as_f64().unwrap_or_default());
-    for (name, key) in [("p50 latency (ms)", "p50_ms"), ("p90 latency (ms)", "p90_ms"), ("p99 latency (ms)", "p99_ms"), ("max latency (ms)", "max_ms")] {
+    for (name, key) in
+        [("p50 latency (ms)", "p50_ms"), ("p90 latency (ms)", "p90_ms"), ("p99 latency (ms)", "p99_ms"), ("max latency (ms)", "max_ms")]
+    {
         println!("{:<22} {:>10.2}", name, report[key].as_f64().unwrap_or_default());
     }
     match memory {

@@ -163,7 +163,15 @@ fn print_values(values: &std::collections::BTreeMap<String, deskbot::outcomes::S
         sum(|s| s.extra)
     ))?;
     for (slot, s) in values {
-        print_line(&format!("    {slot:<18} P {:.3} R {:.3} F1 {:.3} (n={}, wrong {}, extra {})", s.precision(), s.recall(), s.f1(), s.expected, s.wrong, s.extra))?;
+        print_line(&format!(
+            "    {slot:<18} P {:.3} R {:.3} F1 {:.3} (n={}, wrong {}, extra {})",
+            s.precision(),
+            s.recall(),
+            s.f1(),
+            s.expected,
+            s.wrong,
+            s.extra
+        ))?;
     }
     Ok(())
 }

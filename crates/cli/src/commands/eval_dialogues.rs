@@ -38,11 +38,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let bot = args.model.bot(args.domain.load()?)?.with_today(args.today);
     let bar = ProgressBar::new(cases.len() as u64)
         .with_style(ProgressStyle::with_template("{bar:40} {pos}/{len} conversations").context("progress style")?);
-    let reports: Vec<outcomes::CaseReport> = cases.iter().map(|case| {
-        let report = outcomes::run(&bot, case, args.today);
-        bar.inc(1);
-        report
-    }).collect();
+    let reports: Vec<outcomes::CaseReport> = cases
+        .iter()
+        .map(|case| {
+            let report = outcomes::run(&bot, case, args.today);
+            bar.inc(1);
+            report
+        })
+        .collect();
     bar.finish_and_clear();
     let passed = reports.iter().filter(|r| r.passed()).count();
     if args.json {

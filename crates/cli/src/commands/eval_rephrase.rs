@@ -39,7 +39,11 @@ struct Tally {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let dir = args.model.clone().or_else(bundled_model).ok_or_else(|| anyhow::anyhow!("no model: pass --model DIR (see README to train models/deskbot-mini)"))?;
+    let dir = args
+        .model
+        .clone()
+        .or_else(bundled_model)
+        .ok_or_else(|| anyhow::anyhow!("no model: pass --model DIR (see README to train models/deskbot-mini)"))?;
     let domain = args.domain.load()?;
     // The recognizer on n-grams alone: this evaluates the replies, not the intent features.
     let hooks = ModelHooks::load(&dir, args.backend.backend).with_context(|| format!("loading model {}", dir.display()))?.without_intent_features();
@@ -87,7 +91,11 @@ fn report(tally: &Tally, model: &std::path::Path) -> anyhow::Result<()> {
     let share = |n: usize| 100.0 * n as f64 / tally.replies.max(1) as f64;
     print_line(&format!("model {}: {} replies", model.display(), tally.replies))?;
     print_line(&format!("  {:>5} ({:>5.1} %)  reworded", tally.reworded, share(tally.reworded)))?;
-    print_line(&format!("  {:>5} ({:>5.1} %)  no rewording offered (the model offered none, or the variation says rephrase: false)", tally.kept_as_written, share(tally.kept_as_written)))?;
+    print_line(&format!(
+        "  {:>5} ({:>5.1} %)  no rewording offered (the model offered none, or the variation says rephrase: false)",
+        tally.kept_as_written,
+        share(tally.kept_as_written)
+    ))?;
     for (reason, n) in &tally.refused {
         print_line(&format!("  {n:>5} ({:>5.1} %)  refused: {reason}", share(*n)))?;
     }

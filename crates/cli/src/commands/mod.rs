@@ -1,20 +1,20 @@
 pub mod bench;
 pub mod bench_encoder;
 pub mod bench_nlu;
+pub mod bench_serve;
 pub mod bench_train;
 pub mod chat;
 pub mod corpus;
 pub mod eval;
+pub mod eval_dialogues;
 pub mod eval_lm;
 pub mod eval_rephrase;
-pub mod eval_dialogues;
 pub mod generate;
 pub mod import;
 pub mod logits;
 pub mod parse;
 pub mod replay;
 pub mod serve;
-pub mod bench_serve;
 pub mod train_lm;
 pub mod train_nlu;
 
@@ -104,7 +104,13 @@ pub fn describe_encoder_choice(choice: &nlu::EncoderChoice) -> String {
         .iter()
         .map(|t| match t.weight {
             0.0 => format!("without {:.1} %", 100.0 * t.held_out_accuracy),
-            w => format!("at {w} {:.1} % (+{} −{}{})", 100.0 * t.held_out_accuracy, t.fixed, t.broken, if t.significant() { "" } else { ", not significant" }),
+            w => format!(
+                "at {w} {:.1} % (+{} −{}{})",
+                100.0 * t.held_out_accuracy,
+                t.fixed,
+                t.broken,
+                if t.significant() { "" } else { ", not significant" }
+            ),
         })
         .collect();
     let verdict = if choice.weight > 0.0 { format!("weight {}", choice.weight) } else { "not used".to_string() };
@@ -207,8 +213,7 @@ impl ModelArgs {
         let model = if self.no_model { None } else { self.model.clone().or_else(bundled_model) };
         let hooks = match &model {
             Some(dir) => {
-                let mut hooks =
-                    deskbot::ModelHooks::load(dir, self.backend.backend).with_context(|| format!("loading model {}", dir.display()))?;
+                let mut hooks = deskbot::ModelHooks::load(dir, self.backend.backend).with_context(|| format!("loading model {}", dir.display()))?;
                 if self.no_rephrase {
                     hooks = hooks.without_rephrasing();
                 }

@@ -82,9 +82,8 @@ fn train(args: &Args, staging: &Path, documents: &[String]) -> anyhow::Result<()
 
     let (tokenizer, init) = tokenizer_and_init(args, staging, documents, &device)?;
     tokenizer.save(staging)?;
-    let eos = tokenizer
-        .token_id(END_OF_TEXT)
-        .with_context(|| format!("{}: the tokenizer has no {END_OF_TEXT} token", tokenizer.source().display()))?;
+    let eos =
+        tokenizer.token_id(END_OF_TEXT).with_context(|| format!("{}: the tokenizer has no {END_OF_TEXT} token", tokenizer.source().display()))?;
     let data = tokenize(&tokenizer, documents, eos, args)?;
     let checkpoint = staging.join("checkpoint");
     let mut trainer = if args.resume {
@@ -156,10 +155,7 @@ fn check_destination(args: &Args, staging: &Path) -> anyhow::Result<()> {
         bail!("--resume: {} has no checkpoint to continue from", staging.display());
     }
     if !args.resume && staging.exists() {
-        bail!(
-            "{} is left from an unfinished run; pass --resume to continue it, or remove it to start afresh",
-            staging.display()
-        );
+        bail!("{} is left from an unfinished run; pass --resume to continue it, or remove it to start afresh", staging.display());
     }
     if args.shape.context < 2 {
         bail!("--context must be at least 2");
@@ -226,7 +222,14 @@ fn tokenize(tokenizer: &Gpt2Tokenizer, documents: &[String], eos: u32, args: &Ar
     Ok(TrainingData::split(&ids, eos, args.shape.context, args.validation, args.seed)?)
 }
 
-fn new_trainer(args: &Args, init: Option<Gpt2>, tokenizer: &Gpt2Tokenizer, eos: u32, data: &TrainingData, device: &Device) -> anyhow::Result<Trainer> {
+fn new_trainer(
+    args: &Args,
+    init: Option<Gpt2>,
+    tokenizer: &Gpt2Tokenizer,
+    eos: u32,
+    data: &TrainingData,
+    device: &Device,
+) -> anyhow::Result<Trainer> {
     device.seed(args.seed);
     let (config, model) = match init {
         Some(pretrained) => (pretrained.config, pretrained.model),
@@ -266,17 +269,14 @@ fn train_loop(trainer: &mut Trainer, data: &TrainingData, checkpoint: &Path, arg
         }
         smoothed = Some(smoothed.map_or(loss, |s| 0.9 * s + 0.1 * loss));
         let step = trainer.step();
-        if step % eval_every == 0 || trainer.is_done() {
+        if step.is_multiple_of(eval_every) || trainer.is_done() {
             validation_ppl = trainer.evaluate(&data.validation, args.eval_windows).exp();
         }
-        if step % args.checkpoint_every.max(1) == 0 && !trainer.is_done() {
+        if step.is_multiple_of(args.checkpoint_every.max(1)) && !trainer.is_done() {
             trainer.save_checkpoint(checkpoint)?;
         }
         let tokens_per_second = ((step - first_step) * tokens_per_step) as f64 / started.elapsed().as_secs_f64();
-        bar.set_message(format!(
-            "loss {:.3} val ppl {validation_ppl:.1} {tokens_per_second:.0} tok/s",
-            smoothed.unwrap_or(loss)
-        ));
+        bar.set_message(format!("loss {:.3} val ppl {validation_ppl:.1} {tokens_per_second:.0} tok/s", smoothed.unwrap_or(loss)));
         bar.set_position(step as u64);
     }
     bar.finish_and_clear();

@@ -97,25 +97,21 @@ impl PostgresStore {
 
     pub async fn load(&self, id: &str) -> Result<Option<Stored>, StoreError> {
         let client = self.client().await?;
-        let row = client
-            .query_opt("SELECT version, state FROM deskbot_conversations WHERE id = $1", &[&id])
-            .await
-            .map_err(failed)?;
+        let row = client.query_opt("SELECT version, state FROM deskbot_conversations WHERE id = $1", &[&id]).await.map_err(failed)?;
         Ok(row.map(|r| Stored { version: r.get::<_, i64>(0) as u64, state: r.get(1) }))
     }
 
     pub async fn commit(&self, id: &str, commit: Commit) -> Result<(), StoreError> {
         let mut client = self.client().await?;
         let transaction = client.transaction().await.map_err(failed)?;
-        let row = transaction
-            .query_opt("SELECT version, event_count FROM deskbot_conversations WHERE id = $1 FOR UPDATE", &[&id])
-            .await
-            .map_err(failed)?;
+        let row =
+            transaction.query_opt("SELECT version, event_count FROM deskbot_conversations WHERE id = $1 FOR UPDATE", &[&id]).await.map_err(failed)?;
         let (version, event_count) = row.map(|r| (r.get::<_, i64>(0), r.get::<_, i64>(1))).unwrap_or((0, 0));
         if version as u64 != commit.expected {
             return Err(StoreError::Conflict);
         }
-        let insert = transaction.prepare_cached("INSERT INTO deskbot_events (conversation_id, seq, event) VALUES ($1, $2, $3)").await.map_err(failed)?;
+        let insert =
+            transaction.prepare_cached("INSERT INTO deskbot_events (conversation_id, seq, event) VALUES ($1, $2, $3)").await.map_err(failed)?;
         for (i, event) in commit.events.iter().enumerate() {
             transaction.execute(&insert, &[&id, &(event_count + i as i64), event]).await.map_err(commit_failed)?;
         }

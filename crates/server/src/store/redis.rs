@@ -50,7 +50,8 @@ fn lock_key(id: &str) -> String {
 impl RedisStore {
     pub async fn open(url: &str, locks: LockSettings) -> Result<Self, StoreError> {
         let client = redis::Client::open(url).map_err(|e| StoreError::backend(&format!("Redis URL {}", super::redacted(url)), e))?;
-        let connection = ConnectionManager::new(client).await.map_err(|e| StoreError::backend(&format!("connecting to Redis at {}", super::redacted(url)), e))?;
+        let connection =
+            ConnectionManager::new(client).await.map_err(|e| StoreError::backend(&format!("connecting to Redis at {}", super::redacted(url)), e))?;
         Ok(Self { connection, locks, commit: redis::Script::new(COMMIT), unlock: redis::Script::new(UNLOCK) })
     }
 
