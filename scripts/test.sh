@@ -18,7 +18,7 @@ source "$services/env"
 export DESKBOT_REQUIRE_SERVICES=1
 # The e5 reference tests must run here: setup fetched the model file.
 export DESKBOT_REQUIRE_ENCODER=1
-# Style first: it fails in seconds, before the long build.
+# Style first: formatting fails in seconds, lints before the long build.
 cargo fmt --check
 cargo clippy --release --workspace --all-targets --locked -- -D warnings
 cargo build --release --workspace --locked

@@ -5,6 +5,7 @@
 //! 9 delivered; order 99999 simulates an order service outage (the action fails).
 
 use std::collections::BTreeMap;
+use std::hash::Hasher;
 
 use chrono::{Duration, NaiveDate};
 use dst::ActionRunner;
@@ -24,11 +25,9 @@ fn text(slots: &Slots, name: &str) -> String {
 
 /// A stable 4-digit number derived from the slots, for reference numbers.
 fn reference(prefix: &str, slots: &Slots) -> Value {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in serde_json::to_string(slots).expect("slots serialize").bytes() {
-        hash = (hash ^ byte as u64).wrapping_mul(0x0100_0000_01b3);
-    }
-    json!(format!("{prefix}-{:04}", hash % 10_000))
+    let mut hasher = fnv::FnvHasher::default();
+    hasher.write(serde_json::to_string(slots).expect("slots serialize").as_bytes());
+    json!(format!("{prefix}-{:04}", hasher.finish() % 10_000))
 }
 
 impl ActionRunner for BuiltinActions {

@@ -141,7 +141,7 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn user_line(text: &str) -> String {
+pub(crate) fn user_line(text: &str) -> String {
     format!("User: {}", one_line(text))
 }
 

@@ -14,6 +14,7 @@ use crate::actions::BuiltinActions;
 use crate::domain::{Domain, Error};
 use crate::model::ModelHooks;
 use crate::parser_cache;
+use crate::sentence::Gpt2Sentences;
 
 /// Earlier turns shown to the model when it ranks or rephrases a reply.
 const CONTEXT_TURNS: usize = 3;
@@ -123,7 +124,9 @@ impl Bot {
     }
 
     fn build(domain: Domain, model: Option<ModelHooks>, encoder: Option<Arc<dyn SentenceEncoder>>) -> Result<Self, Error> {
-        let gpt2_features = || model.as_ref().filter(|hooks| hooks.intent_features).map(|hooks| hooks.model.clone() as Arc<dyn SentenceEncoder>);
+        let gpt2_features = || {
+            model.as_ref().filter(|hooks| hooks.intent_features).map(|hooks| Arc::new(Gpt2Sentences(hooks.model.clone())) as Arc<dyn SentenceEncoder>)
+        };
         let encoder = encoder.or_else(gpt2_features);
         let parser = trained_parser(&domain.nlu, encoder)?;
         let tracker = Tracker::new(domain.flows.clone());

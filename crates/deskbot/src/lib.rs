@@ -36,5 +36,5 @@ pub use actions::BuiltinActions;
 pub use domain::{Domain, Error};
 pub use engine::{Bot, Conversation, Reply, TurnResult};
 pub use model::ModelHooks;
-pub use sentence::PretrainedEncoder;
+pub use sentence::{Gpt2Sentences, PretrainedEncoder};
 pub use templates::Rejection;

@@ -1,15 +1,33 @@
-//! The pretrained sentence encoder (multilingual-e5-small by default) as the intent
-//! recognizer's [`SentenceEncoder`], with each text's vector kept: training encodes the
+//! The intent recognizer's [`SentenceEncoder`]s: the pretrained sentence encoder
+//! (multilingual-e5-small by default), with each text's vector kept — training encodes the
 //! domain's examples once per process, and a conversation's repeated messages ("yes", "no")
-//! cost one pass.
+//! cost one pass — and the bot's GPT-2 ([`Gpt2Sentences`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use encoder::Encoder;
 use encoder::locate::Located;
-use gpt2::Backend;
+use gpt2::{Backend, Gpt2};
 use nlu::SentenceEncoder;
+
+use crate::corpus::user_line;
+
+/// GPT-2 as a sentence encoder: the mean-pooled final hidden states of a message written as
+/// the corpus writes a user's turn (`User: …`), the context the model learned it in.
+pub struct Gpt2Sentences(pub Arc<Gpt2>);
+
+impl SentenceEncoder for Gpt2Sentences {
+    fn fingerprint(&self) -> String {
+        self.0.fingerprint()
+    }
+
+    fn encode(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String> {
+        let prompts: Vec<String> = texts.iter().map(|t| user_line(t)).collect();
+        let prompts: Vec<&str> = prompts.iter().map(String::as_str).collect();
+        self.0.embed(&prompts).map_err(|e| e.to_string())
+    }
+}
 
 /// Texts whose vectors are kept; past this the cache starts again empty.
 const CACHE_TEXTS: usize = 50_000;

@@ -77,3 +77,17 @@ fn the_bot_answers_with_the_model_in_the_loop() {
     assert_eq!(turn.parse.intent.name, "request_refund");
     assert!(turn.text().contains("refund"), "{}", turn.text());
 }
+
+#[test]
+fn it_is_a_sentence_encoder_for_the_recognizer() {
+    use nlu::SentenceEncoder;
+    let model = std::sync::Arc::new(Gpt2::load(&model_dir(), &Backend::Cpu.device().unwrap().device).unwrap());
+    let sentences = deskbot::Gpt2Sentences(model.clone());
+    let vectors = sentences.encode(&["where is my order", "我要退款", ""]).unwrap();
+    assert!(vectors.iter().all(|v| v.len() == model.config.n_embd && v.iter().all(|x| x.is_finite())));
+    assert_ne!(vectors[0], vectors[1]);
+    let domain = nlu::NluDomain::load(&model_dir().join("../../intents/nlu.ron")).unwrap();
+    let parser = nlu::Parser::train_with(&domain, Some(std::sync::Arc::new(sentences))).unwrap();
+    assert_eq!(parser.encoder_choice().unwrap().fingerprint, model.fingerprint());
+    assert_eq!(parser.parse("where is my order").intent.name, "order_status");
+}

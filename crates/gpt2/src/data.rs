@@ -136,15 +136,12 @@ impl TrainingData {
     /// changed corpus.
     pub fn fingerprint(&self) -> u64 {
         // FNV-1a over both streams: stable across runs and platforms (std's hasher is not).
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut hasher = fnv::FnvHasher::default();
         let context = self.train.context as u32;
         for token in [&context].into_iter().chain(&self.train.tokens).chain([&u32::MAX]).chain(&self.validation.tokens) {
-            for byte in token.to_le_bytes() {
-                hash ^= u64::from(byte);
-                hash = hash.wrapping_mul(0x0100_0000_01b3);
-            }
+            std::hash::Hasher::write(&mut hasher, &token.to_le_bytes());
         }
-        hash
+        std::hash::Hasher::finish(&hasher)
     }
 }
 

@@ -81,8 +81,9 @@ impl Gpt2 {
         let mut parts = vec![self.model.wpe.weight.val(), self.model.ln_f.gamma.val().unsqueeze_dim(0)];
         parts.extend(self.model.ln_f.beta.as_ref().map(|beta| beta.val().unsqueeze_dim(0)));
         let bytes = parts.into_iter().flat_map(|t| rows(t).into_iter().flatten().flat_map(f32::to_le_bytes));
-        let hash = config.into_iter().chain(bytes).fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
-        format!("{hash:016x}")
+        let mut hasher = fnv::FnvHasher::default();
+        config.into_iter().chain(bytes).for_each(|b| std::hash::Hasher::write_u8(&mut hasher, b));
+        format!("{:016x}", std::hash::Hasher::finish(&hasher))
     }
 
     /// Token that ends generation: `eos_token_id`, else `<|endoftext|>`.

@@ -95,11 +95,6 @@ impl Gpt2Tokenizer {
         Ok(Self { inner, source: "trained tokenizer".into() })
     }
 
-    /// Wraps an already built tokenizer (e.g. one just trained); `source` is used in errors.
-    pub fn from_tokenizer(inner: Tokenizer, source: impl Into<PathBuf>) -> Self {
-        Self { inner, source: source.into() }
-    }
-
     /// Sets GPT-2's byte-level pre-tokenizer and decoder on `tokenizer`.
     pub fn byte_level_pipeline(tokenizer: &mut Tokenizer) {
         tokenizer.with_pre_tokenizer(Some(ByteLevel::new(false, true, true)));
@@ -139,10 +134,5 @@ impl Gpt2Tokenizer {
 
     pub fn source(&self) -> &Path {
         &self.source
-    }
-
-    /// The underlying `tokenizers` tokenizer.
-    pub fn inner(&self) -> &Tokenizer {
-        &self.inner
     }
 }

@@ -1,8 +1,7 @@
 //! Sentence features from a language model, beside the n-gram features.
 //!
-//! A [`SentenceEncoder`] gives one vector per text; GPT-2 ([`gpt2::Gpt2`]) is one: the
-//! mean-pooled final hidden states of `User: {text}`, the way deskbot's corpora write a user's
-//! turn. [`DenseFeatures`] standardises those vectors on the training texts (GPT-2's hidden
+//! A [`SentenceEncoder`] gives one vector per text (the bot offers a pretrained sentence
+//! encoder, or its GPT-2's pooled states: deskbot's `sentence` module). [`DenseFeatures`] standardises those vectors on the training texts (GPT-2's hidden
 //! states share a large common direction), normalises them and appends them, scaled by a
 //! weight, to the unit-length n-gram vector. The weight is chosen on held-out folds
 //! ([`crate::held_out`]); 0 means the model's features did not help this domain and are not used.
@@ -17,18 +16,6 @@ pub trait SentenceEncoder: Send + Sync {
     fn fingerprint(&self) -> String;
     /// One vector per text, all of the same length.
     fn encode(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String>;
-}
-
-impl SentenceEncoder for gpt2::Gpt2 {
-    fn fingerprint(&self) -> String {
-        gpt2::Gpt2::fingerprint(self)
-    }
-
-    fn encode(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String> {
-        let prompts: Vec<String> = texts.iter().map(|t| format!("User: {t}")).collect();
-        let prompts: Vec<&str> = prompts.iter().map(String::as_str).collect();
-        self.embed(&prompts).map_err(|e| e.to_string())
-    }
 }
 
 /// How an encoder's vectors join a scorer's features (fitted on its training texts).

@@ -60,8 +60,9 @@ struct Meta {
 pub fn fingerprint(domain: &NluDomain) -> String {
     let json = serde_json::to_string(domain).expect("a domain serializes");
     // FNV-1a: stable across runs and platforms.
-    let hash = json.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
-    format!("{hash:016x}")
+    let mut hasher = fnv::FnvHasher::default();
+    std::hash::Hasher::write(&mut hasher, json.as_bytes());
+    format!("{:016x}", std::hash::Hasher::finish(&hasher))
 }
 
 fn invalid(path: &Path, message: impl Into<String>) -> NluError {

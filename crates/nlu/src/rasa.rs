@@ -117,9 +117,10 @@ pub fn import(dir: &Path) -> Result<(NluDomain, ImportReport), NluError> {
             } else if let Some(value) = item.synonym {
                 synonyms.push((value, lines));
             } else if let Some(name) = item.regex
-                && let Some(pattern) = lines.into_iter().next() {
-                    regexes.insert(name, pattern);
-                }
+                && let Some(pattern) = lines.into_iter().next()
+            {
+                regexes.insert(name, pattern);
+            }
         }
     }
     for (value, variants) in synonyms {

@@ -1,7 +1,6 @@
 //! Sentence features from an encoder: used when the held-out folds say they help, saved with
 //! the model, and a saved model refuses to run without the encoder it was trained with.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use nlu::eval::{Example, domain_from_examples};
@@ -134,19 +133,4 @@ fn a_failing_encoder_is_a_clear_error() {
     }
     let error = Parser::train_with(&parity_domain(), Some(Arc::new(Broken))).err().unwrap().to_string();
     assert!(error.contains("sentence encoder") && error.contains("9999"), "{error}");
-}
-
-#[test]
-fn the_bundled_gpt2_is_a_sentence_encoder() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let model = gpt2::Gpt2::load(&root.join("models/deskbot-mini"), &burn::prelude::Device::flex()).unwrap();
-    let fingerprint = model.fingerprint();
-    let vectors = model.encode(&["where is my order", "我要退款", ""]).unwrap();
-    assert!(vectors.iter().all(|v| v.len() == model.config.n_embd && v.iter().all(|x| x.is_finite())));
-    assert_ne!(vectors[0], vectors[1]);
-    let domain = nlu::NluDomain::load(&root.join("intents/nlu.ron")).unwrap();
-    let parser = Parser::train_with(&domain, Some(Arc::new(model))).unwrap();
-    let choice = parser.encoder_choice().unwrap();
-    assert_eq!(choice.fingerprint, fingerprint);
-    assert_eq!(parser.parse("where is my order").intent.name, "order_status");
 }

@@ -58,7 +58,7 @@ impl Gpt2FeaturesArg {
     /// (unless `--no-encoder`).
     pub fn encoder(&self) -> anyhow::Result<Option<std::sync::Arc<dyn nlu::SentenceEncoder>>> {
         match &self.gpt2 {
-            Some(dir) => Ok(Some(std::sync::Arc::new(load_model(dir, self.backend)?))),
+            Some(dir) => Ok(Some(std::sync::Arc::new(deskbot::Gpt2Sentences(std::sync::Arc::new(load_model(dir, self.backend)?))))),
             None => Ok(self.sentence.load(self.backend)),
         }
     }
