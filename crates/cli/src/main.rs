@@ -18,6 +18,8 @@ use clap::{Parser, Subcommand};
         deskbot chat\n  \
         deskbot serve --store sqlite:deskbot.db\n  \
         deskbot replay tests/dialogues\n  \
+        deskbot new my-bot && deskbot chat --domain my-bot/intents\n  \
+        deskbot check --domain intents\n  \
         deskbot parse 'refund $40 for order 12345'\n  \
         deskbot generate --model crates/gpt2/tests/fixtures/tiny-gpt2 --prompt 'Where is' --greedy\n  \
         deskbot logits --model crates/gpt2/tests/fixtures/tiny-gpt2 --ids 1,2,3\n  \
@@ -36,6 +38,10 @@ enum Command {
     Serve(commands::serve::Args),
     /// Run scripted dialogues (RON) and report which pass; exits 1 if any fails
     Replay(commands::replay::Args),
+    /// Create a small runnable bot to make your own (`deskbot new my-bot`)
+    New(commands::new::Args),
+    /// Check a domain: every problem at once, with file:line:column and what to do; exits 1 if any
+    Check(commands::check::Args),
     /// Show what the NLU understands in a text: intent, ranking, entities
     Parse(commands::parse::Args),
     /// Continue a prompt with a GPT-2 model (greedy, sampling or beam search)
@@ -68,6 +74,8 @@ fn main() -> ExitCode {
         Command::Chat(args) => commands::chat::run(args).map(|()| ExitCode::SUCCESS),
         Command::Serve(args) => commands::serve::run(args).map(|()| ExitCode::SUCCESS),
         Command::Replay(args) => commands::replay::run(args),
+        Command::Check(args) => commands::check::run(args),
+        Command::New(args) => commands::new::run(args).map(|()| ExitCode::SUCCESS),
         Command::Parse(args) => commands::parse::run(args).map(|()| ExitCode::SUCCESS),
         Command::Generate(args) => commands::generate::run(args).map(|()| ExitCode::SUCCESS),
         Command::Logits(args) => commands::logits::run(args).map(|()| ExitCode::SUCCESS),

@@ -261,3 +261,111 @@ fn chat_asks_the_bundled_model_for_rewordings_unless_told_not_to() {
     let stdout = text(&out.stdout);
     assert!(out.status.success() && !asked(&stdout) && stdout.contains("reply confirm_refund #"), "{stdout}");
 }
+
+/// A purchase-order bot with the four mistakes a new author makes: engine replies missing, a
+/// Confirm step without yes/no intents, an action nothing handles, a placeholder typo.
+fn purchase_order_domain(dir: &Path) -> (PathBuf, PathBuf) {
+    let (intents, templates) = (dir.join("intents"), dir.join("templates"));
+    std::fs::create_dir_all(&intents).unwrap();
+    std::fs::create_dir_all(&templates).unwrap();
+    std::fs::write(
+        intents.join("nlu.ron"),
+        r#"Nlu(
+    intents: {
+        "greet": (examples: ["hi", "hello"]),
+        "order_po": (examples: ["I need a purchase order", "raise a PO for [ten laptops](item)"]),
+    },
+    entities: { "money": Builtin(Money) },
+)"#,
+    )
+    .unwrap();
+    std::fs::write(
+        intents.join("flows.ron"),
+        r#"Flows(
+    slots: {
+        "item": (type: Text),
+        "amount": (type: Money, entities: ["money"]),
+        "approver": (type: Text),
+    },
+    flows: {
+        "greet": (intent: "greet", steps: [Say("greet")]),
+        "po": (intent: "order_po", steps: [
+            Collect("item"), Collect("amount"), Collect("approver"),
+            Confirm("confirm_po"), Action("submit_po"), Say("po_submitted"),
+        ]),
+    },
+)"#,
+    )
+    .unwrap();
+    std::fs::write(
+        templates.join("po.ron"),
+        r#"Templates(responses: {
+    "greet": [(text: "Hi! I raise purchase orders.")],
+    "ask_item": [(text: "What should we buy?")],
+    "ask_amount": [(text: "How much is it?")],
+    "ask_approver": [(text: "Who approves it?")],
+    "confirm_po": [(text: "Order {item} for {amount} with {aprover} approving?")],
+    "po_submitted": [(text: "Submitted.")],
+})"#,
+    )
+    .unwrap();
+    (intents, templates)
+}
+
+#[test]
+fn check_names_every_problem_of_a_domain_at_once() {
+    let out = deskbot(&["check"], "");
+    assert!(out.status.success(), "the bundled domain checks clean: {}", text(&out.stdout));
+
+    let dir = tempfile::tempdir().unwrap();
+    let (intents, _) = purchase_order_domain(dir.path());
+    let out = deskbot(&["check", "--domain", intents.to_str().unwrap()], "");
+    let report = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    let nlu = intents.join("nlu.ron").display().to_string();
+    let flows = intents.join("flows.ron").display().to_string();
+    let po = intents.join("../templates/po.ron").display().to_string();
+    for expected in [
+        "have no template".to_string(),
+        "`nothing_to_cancel`".to_string(),
+        format!("{nlu}:2:5: no intent `affirm`"),
+        format!("{nlu}:2:5: no intent `deny`"),
+        format!("{flows}:11:36: action `submit_po` has no handler"),
+        format!("{po}:6:59: response `confirm_po` uses {{aprover}}, which is no slot"),
+        "did you mean `approver`?".to_string(),
+    ] {
+        assert!(report.contains(&expected), "missing {expected:?} in:\n{report}");
+    }
+    // chat refuses the domain with the same report.
+    let out = deskbot(&["chat", "--domain", intents.to_str().unwrap(), "--no-model"], "hi\n");
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("did you mean `approver`?"), "{}", text(&out.stderr));
+    // An action stubbed while writing a domain answers with the given fields.
+    let stub = r#"lookup_order={"status": "held at customs", "eta": "2026-12-24"}"#;
+    let out = deskbot(&["chat", "--no-model", "--action", stub], "where is order 12345\n");
+    assert!(text(&out.stdout).contains("held at customs"), "{}{}", text(&out.stdout), text(&out.stderr));
+    let out = deskbot(&["chat", "--no-model", "--action", "lookup_order=[1]"], "");
+    assert!(!out.status.success() && text(&out.stderr).contains("no JSON object"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn new_makes_a_bot_that_chats_replays_and_checks_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let bot = dir.path().join("supplies-bot");
+    let bot_str = bot.to_str().unwrap();
+    let out = deskbot(&["new", bot_str], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let intents = bot.join("intents");
+    let intents_str = intents.to_str().unwrap();
+    let out = deskbot(&["check", "--domain", intents_str], "");
+    assert!(out.status.success(), "a new bot checks clean: {}", text(&out.stdout));
+    let out = deskbot(&["chat", "--no-model", "--domain", intents_str], "hi\norder printer paper\n");
+    let stdout = text(&out.stdout);
+    assert!(out.status.success() && stdout.contains("office supplies") && stdout.contains("budget"), "{stdout}{}", text(&out.stderr));
+    let out = deskbot(&["replay", bot.join("tests").to_str().unwrap(), "--domain", intents_str], "");
+    assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(std::fs::read_to_string(bot.join("README.md")).unwrap().contains("deskbot chat --domain supplies-bot/intents"));
+    // Never over an existing bot.
+    let out = deskbot(&["new", bot_str], "");
+    assert!(!out.status.success() && text(&out.stderr).contains("not empty"), "{}", text(&out.stderr));
+}

@@ -30,6 +30,45 @@ fn reference(prefix: &str, slots: &Slots) -> Value {
     json!(format!("{prefix}-{:04}", hasher.finish() % 10_000))
 }
 
+impl BuiltinActions {
+    /// The actions the demo data answers (`deskbot check` reports any other a flow calls).
+    pub const HANDLED: [&str; 13] = [
+        "lookup_order",
+        "create_refund",
+        "escalate_complaint",
+        "log_complaint",
+        "submit_contract",
+        "submit_expense",
+        "submit_leave",
+        "list_pending",
+        "request_status",
+        "change_address",
+        "record_feedback",
+        "approve_request",
+        "reject_request",
+    ];
+}
+
+/// Actions answered with fixed fields while a domain is being written (`deskbot chat --action
+/// NAME=JSON`); any other action goes to the built-in demo actions.
+pub struct StubbedActions {
+    pub stubs: BTreeMap<String, Slots>,
+    pub builtin: BuiltinActions,
+}
+
+impl ActionRunner for StubbedActions {
+    fn run(&mut self, action: &str, flow: &str, slots: &Slots) -> Result<Slots, String> {
+        match self.stubs.get(action) {
+            Some(fields) => Ok(fields.clone()),
+            None => self.builtin.run(action, flow, slots),
+        }
+    }
+
+    fn check(&mut self, rule: &str, slot: &str, value: &Value) -> Result<(), String> {
+        self.builtin.check(rule, slot, value)
+    }
+}
+
 impl ActionRunner for BuiltinActions {
     fn run(&mut self, action: &str, _flow: &str, slots: &Slots) -> Result<Slots, String> {
         let mut out = Slots::new();
@@ -100,5 +139,20 @@ impl ActionRunner for BuiltinActions {
             }
             other => Err(format!("unknown rule `{other}`")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_handled_list_is_what_run_answers() {
+        let mut actions = BuiltinActions { today: NaiveDate::from_ymd_opt(2026, 11, 29).unwrap() };
+        let slots = Slots::from([("order_id".to_string(), json!("12345"))]);
+        for action in BuiltinActions::HANDLED {
+            assert!(actions.run(action, "f", &slots).is_ok(), "{action}");
+        }
+        assert!(actions.run("submit_po", "f", &slots).unwrap_err().contains("no handler"));
     }
 }

@@ -1,10 +1,13 @@
 //! A domain: NLU (`nlu.ron`), flows (`flows.ron`) and reply templates (`*.ron`).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use dst::FlowSet;
 use nlu::NluDomain;
 use templates::TemplateSet;
+
+use crate::check::{Parts, Problem, Report, Severity};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -22,6 +25,9 @@ pub enum Error {
     File(#[from] ronfile::FileError),
     #[error("{path}: {message}")]
     Script { path: PathBuf, message: String },
+    /// The domain's files load but do not fit together (`deskbot check` prints the same).
+    #[error("{0}")]
+    Check(Report),
 }
 
 /// Everything a bot needs to know about its business.
@@ -32,6 +38,8 @@ pub struct Domain {
     pub templates: TemplateSet,
     /// Where it came from, for messages.
     pub source: PathBuf,
+    /// What `deskbot check` would warn about (loading refuses errors).
+    pub warnings: Vec<Problem>,
 }
 
 const BUNDLED_NLU: &str = include_str!("../../../intents/nlu.ron");
@@ -40,28 +48,6 @@ const BUNDLED_TEMPLATES: [(&str, &str); 3] = [
     ("templates/common.ron", include_str!("../../../templates/common.ron")),
     ("templates/customer_service.ron", include_str!("../../../templates/customer_service.ron")),
     ("templates/approvals.ron", include_str!("../../../templates/approvals.ron")),
-];
-
-/// Responses the engine itself may render, besides those the flows name.
-const ENGINE_RESPONSES: [&str; 18] = [
-    "out_of_scope",
-    "flow_retired",
-    "nothing_to_cancel",
-    "nothing_to_confirm",
-    "flow_cancelled",
-    "confirmation_denied",
-    "please_confirm",
-    "resume_flow",
-    "next_request",
-    "request_queued",
-    "slot_invalid",
-    "slot_not_understood",
-    "action_failed",
-    "handoff",
-    "still_need",
-    "capabilities",
-    "flow_parked",
-    "offer_value",
 ];
 
 impl Domain {
@@ -73,50 +59,81 @@ impl Domain {
         for (path, text) in BUNDLED_TEMPLATES {
             templates.add_source(Path::new(path), text)?;
         }
-        Self::checked(nlu, flows, templates, PathBuf::from("(bundled domain)"))
+        let texts = [("intents/nlu.ron", BUNDLED_NLU), ("intents/flows.ron", BUNDLED_FLOWS)].into_iter().chain(BUNDLED_TEMPLATES);
+        let texts = texts.map(|(path, text)| (PathBuf::from(path), text.to_string())).collect();
+        Self::checked(nlu, flows, templates, PathBuf::from("(bundled domain)"), (PathBuf::from("intents"), PathBuf::from("templates")), texts)
     }
 
     /// Loads `DIR/nlu.ron`, `DIR/flows.ron` and the templates in `templates` (a file or a
-    /// directory of `*.ron`).
+    /// directory of `*.ron`), and checks that they fit together ([`crate::check`]).
     pub fn load(dir: &Path, templates: &Path) -> Result<Self, Error> {
         let nlu = NluDomain::load(&dir.join("nlu.ron"))?;
         let flows = FlowSet::load(&dir.join("flows.ron"))?;
-        let templates = TemplateSet::load(templates)?;
-        Self::checked(nlu, flows, templates, dir.into())
+        let template_set = TemplateSet::load(templates)?;
+        Self::checked(nlu, flows, template_set, dir.into(), (dir.into(), templates.into()), file_texts(dir, templates))
     }
 
-    /// Cross-checks the parts: every flow's intent exists, every response has a template.
-    fn checked(nlu: NluDomain, flows: FlowSet, templates: TemplateSet, source: PathBuf) -> Result<Self, Error> {
-        let fail = |path: PathBuf, message: String| Err(Error::Domain { path, message });
-        let flows_path = source.join("flows.ron");
-        for (name, flow) in &flows.flows {
-            let special = [&flows.settings.affirm, &flows.settings.deny, &flows.settings.cancel, &flows.settings.handoff];
-            if !nlu.intents.contains_key(&flow.intent) && !special.contains(&&flow.intent) {
-                return fail(flows_path, format!("flow `{name}` is started by intent `{}`, which nlu.ron does not define", flow.intent));
+    /// Every problem of the domain in `dir` and `templates` at once: files that do not parse,
+    /// then (when all parse) how they fit together.
+    pub fn check(dir: &Path, templates: &Path) -> Report {
+        let parse_error = |e: &dyn std::fmt::Display| Problem {
+            severity: Severity::Error,
+            path: PathBuf::new(),
+            line: 0,
+            column: 0,
+            message: e.to_string(),
+            hint: String::new(),
+        };
+        let (nlu, flows, template_set) = (NluDomain::load(&dir.join("nlu.ron")), FlowSet::load(&dir.join("flows.ron")), TemplateSet::load(templates));
+        match (nlu, flows, template_set) {
+            (Ok(nlu), Ok(flows), Ok(template_set)) => {
+                parts(&nlu, &flows, &template_set, (dir.into(), templates.into()), file_texts(dir, templates)).check()
+            }
+            (nlu, flows, template_set) => {
+                let errors: Vec<Problem> =
+                    [nlu.err().map(|e| parse_error(&e)), flows.err().map(|e| parse_error(&e)), template_set.err().map(|e| parse_error(&e))]
+                        .into_iter()
+                        .flatten()
+                        .collect();
+                Report { problems: errors }
             }
         }
-        for (slot, def) in &flows.slots {
-            for entity in &def.entities {
-                if !nlu.entities.contains_key(entity) {
-                    return fail(flows_path, format!("slot `{slot}` is filled by entity `{entity}`, which nlu.ron does not define"));
-                }
-            }
-        }
-        // A value marked in an example must have a slot to go to.
-        let takes = |name: &str| flows.slots.iter().any(|(slot, def)| slot == name || def.entities.iter().any(|e| e == name));
-        for (intent, def) in &nlu.intents {
-            for (text, spans) in def.annotated() {
-                if let Some(span) = spans.iter().find(|s| !takes(&s.slot)) {
-                    let message = format!("intent `{intent}`, example {text:?} marks a value for `{}`, which no slot of flows.ron takes", span.slot);
-                    return fail(source.join("nlu.ron"), message);
-                }
-            }
-        }
-        for response in flows.response_names().iter().map(String::as_str).chain(ENGINE_RESPONSES) {
-            if !templates.contains(response) {
-                return fail(source.join("templates"), format!("no template for response `{response}`"));
-            }
-        }
-        Ok(Self { nlu, flows, templates, source })
     }
+
+    /// The parts, checked together: errors refuse them, warnings are kept.
+    fn checked(
+        nlu: NluDomain,
+        flows: FlowSet,
+        templates: TemplateSet,
+        source: PathBuf,
+        dirs: (PathBuf, PathBuf),
+        texts: BTreeMap<PathBuf, String>,
+    ) -> Result<Self, Error> {
+        let report = parts(&nlu, &flows, &templates, dirs, texts).check();
+        if report.errors() > 0 {
+            return Err(Error::Check(report));
+        }
+        let warnings = report.warnings().cloned().collect();
+        Ok(Self { nlu, flows, templates, source, warnings })
+    }
+}
+
+fn parts<'a>(
+    nlu: &'a NluDomain,
+    flows: &'a FlowSet,
+    templates: &'a TemplateSet,
+    (dir, templates_path): (PathBuf, PathBuf),
+    texts: BTreeMap<PathBuf, String>,
+) -> Parts<'a> {
+    Parts { nlu, flows, templates, nlu_path: dir.join("nlu.ron"), flows_path: dir.join("flows.ron"), templates_path, texts }
+}
+
+/// The text of each domain file (nlu.ron, flows.ron, the templates), for saying where a name is.
+fn file_texts(dir: &Path, templates: &Path) -> BTreeMap<PathBuf, String> {
+    let mut files = vec![dir.join("nlu.ron"), dir.join("flows.ron")];
+    match std::fs::read_dir(templates) {
+        Ok(entries) => files.extend(entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "ron"))),
+        Err(_) => files.push(templates.into()),
+    }
+    files.into_iter().filter_map(|path| Some((path.clone(), std::fs::read_to_string(&path).ok()?))).collect()
 }

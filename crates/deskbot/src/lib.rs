@@ -23,6 +23,7 @@
 //! - [`parser_cache`]: trained recognizers kept between runs, per domain, model and build.
 
 mod actions;
+pub mod check;
 pub mod corpus;
 mod domain;
 mod engine;
@@ -32,7 +33,7 @@ pub mod parser_cache;
 pub mod replay;
 mod sentence;
 
-pub use actions::BuiltinActions;
+pub use actions::{BuiltinActions, StubbedActions};
 pub use domain::{Domain, Error};
 pub use engine::{Bot, Conversation, Reply, TurnResult};
 pub use model::ModelHooks;

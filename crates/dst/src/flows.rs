@@ -279,6 +279,11 @@ impl FlowSet {
     }
 
     /// The step of `flow` that collects `slot`.
+    /// Whether any flow has a `Confirm` step (which waits for the affirm and deny intents).
+    pub fn has_confirm(&self) -> bool {
+        self.programs.values().flatten().any(|op| matches!(op, Op::Confirm(_)))
+    }
+
     pub(crate) fn collect_step(&self, flow: &str, slot: &str) -> Option<usize> {
         self.programs.get(flow)?.iter().position(|op| matches!(op, Op::Collect(s) if s == slot))
     }

@@ -195,17 +195,18 @@ impl TemplateSet {
         self.responses.get(response).map_or(&[], |(_, variations)| variations.as_slice())
     }
 
-    /// Every slot name any variation of any response refers to, with the response using it.
-    pub fn slot_references(&self) -> BTreeMap<String, String> {
+    /// Every slot name any variation of any response refers to (placeholders and conditions),
+    /// with the first response using it and that response's file.
+    pub fn slot_references(&self) -> BTreeMap<String, (String, PathBuf)> {
         let mut refs = BTreeMap::new();
-        for (response, (_, variations)) in &self.responses {
+        for (response, (path, variations)) in &self.responses {
             for variation in variations {
-                for name in variation.template.slot_names() {
-                    refs.entry(name.to_string()).or_insert_with(|| response.clone());
-                }
-                for condition in &variation.when {
+                let conditions = variation.when.iter().map(|condition| {
                     let (Condition::Has(name) | Condition::Missing(name) | Condition::Equals(name, _) | Condition::OneOf(name, _)) = condition;
-                    refs.entry(name.clone()).or_insert_with(|| response.clone());
+                    name.as_str()
+                });
+                for name in variation.template.slot_names().chain(conditions) {
+                    refs.entry(name.to_string()).or_insert_with(|| (response.clone(), path.clone()));
                 }
             }
         }

@@ -1,6 +1,6 @@
 //! `deskbot chat`: the bot in a terminal.
 
-use deskbot::{Conversation, TurnResult};
+use deskbot::{BuiltinActions, Conversation, StubbedActions, TurnResult};
 use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
 
@@ -19,19 +19,41 @@ pub struct Args {
     /// Channel for per-channel reply variations (e.g. sms)
     #[arg(long)]
     channel: Option<String>,
+    /// Answer an action with fixed fields while writing a domain, e.g.
+    /// `--action submit_po='{"po_number": "PO-1"}'` (the fields become slots); repeatable
+    #[arg(long = "action", value_name = "NAME=JSON", value_parser = parse_stub)]
+    actions: Vec<(String, serde_json::Map<String, serde_json::Value>)>,
     #[command(flatten)]
     model: ModelArgs,
+}
+
+/// `NAME=JSON`: an action and the fields it answers with (a JSON object).
+fn parse_stub(text: &str) -> Result<(String, serde_json::Map<String, serde_json::Value>), String> {
+    let (name, json) = text.split_once('=').ok_or("write NAME=JSON, e.g. submit_po='{\"po_number\": \"PO-1\"}'")?;
+    let fields = match serde_json::from_str(json).map_err(|e| format!("{json}: {e}"))? {
+        serde_json::Value::Object(fields) => fields,
+        other => return Err(format!("{other} is no JSON object (the action's fields, which become slots)")),
+    };
+    Ok((name.trim().to_string(), fields))
 }
 
 const HELP: &str = "Commands: /state (dialogue state as JSON), /explain (last turn), /reset, /quit";
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let mut bot = args.model.bot(args.domain.load()?)?;
+    let domain = args.domain.load()?;
+    // The bundled domain says what it is; another is named by where it came from.
+    let about = match &args.domain.domain {
+        None => "approvals and customer service".to_string(),
+        Some(_) => format!("the domain in {}", domain.source.display()),
+    };
+    let mut bot = args.model.bot(domain)?;
     bot.channel = args.channel.clone();
+    let stubs: std::collections::BTreeMap<String, _> =
+        args.actions.iter().map(|(name, fields)| (name.clone(), fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect())).collect();
     let mut conversation = Conversation::new("terminal").with_seed(args.seed);
     let mut last: Option<TurnResult> = None;
     let mut editor = DefaultEditor::new()?;
-    println!("deskbot — approvals and customer service. Type a message; {HELP}.");
+    println!("deskbot — {about}. Type a message; {HELP}.");
     loop {
         let line = match editor.readline("you> ") {
             Ok(line) => line,
@@ -52,7 +74,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 None => println!("(nothing to explain yet)"),
             },
             _ => {
-                let turn = bot.respond(&mut conversation, &line);
+                let mut actions = StubbedActions { stubs: stubs.clone(), builtin: BuiltinActions { today: bot.today() } };
+                let turn = bot.respond_with(&mut conversation, &line, &mut actions);
                 for reply in &turn.replies {
                     println!("bot> {}", reply.text);
                 }

@@ -4,6 +4,7 @@ pub mod bench_nlu;
 pub mod bench_serve;
 pub mod bench_train;
 pub mod chat;
+pub mod check;
 pub mod corpus;
 pub mod eval;
 pub mod eval_dialogues;
@@ -12,6 +13,7 @@ pub mod eval_rephrase;
 pub mod generate;
 pub mod import;
 pub mod logits;
+pub mod new;
 pub mod parse;
 pub mod replay;
 pub mod serve;
@@ -167,14 +169,19 @@ pub struct DomainArgs {
 }
 
 impl DomainArgs {
+    /// The domain, checked (errors refuse it with the whole report; warnings go to stderr).
     pub fn load(&self) -> anyhow::Result<deskbot::Domain> {
-        Ok(match &self.domain {
+        let domain = match &self.domain {
             None => deskbot::Domain::bundled()?,
             Some(dir) => {
                 let templates = self.templates.clone().unwrap_or_else(|| dir.join("../templates"));
                 deskbot::Domain::load(dir, &templates)?
             }
-        })
+        };
+        for warning in &domain.warnings {
+            eprintln!("{warning}");
+        }
+        Ok(domain)
     }
 }
 
