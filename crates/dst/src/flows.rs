@@ -8,7 +8,7 @@
 //!         "rating": (type: Integer, entities: ["number"], min: Some(1.0), max: Some(5.0)),
 //!     },
 //!     flows: {
-//!         "refund": (intent: "request_refund", description: "a refund", steps: [
+//!         "refund": (intent: "request_refund", description: Some("a refund"), steps: [
 //!             Collect("order_id"), Collect("amount"), Confirm("confirm_refund"),
 //!             Action("create_refund"), Say("refund_created"),
 //!         ]),
