@@ -241,6 +241,10 @@ fn bad_requests_get_json_errors_and_leave_nothing_behind() {
         assert!(!texts(&replies).is_empty());
     }
     assert_eq!(user_texts(&tracker(&server, "odd").1), odd);
+    // An access line per request, plain (stderr is a file here), never the message text.
+    let log = server.log();
+    assert!(log.contains("POST /webhooks/rest/webhook 400") && log.contains("POST /webhooks/rest/webhook 200"), "{log}");
+    assert!(!log.contains('\u{1b}') && !log.contains("我的订单12345在哪里"), "{log}");
 }
 
 /// A random request body: bytes, broken and deeply nested JSON, or a well-formed turn whose

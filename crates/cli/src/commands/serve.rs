@@ -53,7 +53,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false).init();
+    // Colour only for a terminal: a redirected log gets plain lines.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false).with_ansi(ansi).init();
     let mut routes = BTreeMap::new();
     for action in &args.actions {
         let Some((name, url)) = action.split_once('=') else {
