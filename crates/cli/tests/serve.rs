@@ -186,7 +186,10 @@ fn a_turn_is_answered_in_rasa_shape_and_recorded() {
     let kinds: Vec<&str> = tracked["events"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["user", "slot", "action", "bot"], "{tracked}");
     assert_eq!(tracked["events"][0]["intent"], "order_status");
+    assert_eq!(tracked["events"][0]["parse_data"]["intent"]["name"], "order_status", "Rasa's parse_data on user events");
     assert_eq!(tracked["latest_message"]["text"], "where is my order 12345?");
+    assert_eq!(tracked["latest_message"]["intent"]["name"], "order_status", "Rasa nests the intent");
+    assert!(tracked["latest_message"]["intent"]["confidence"].as_f64().unwrap() > 0.5);
 
     let (status, parsed) = call("POST", &format!("{}/model/parse", server.url), Some(br#"{"text":"refund $40 for order 12345"}"#), &[]);
     assert_eq!(status, 200, "{parsed}");
@@ -198,6 +201,15 @@ fn a_turn_is_answered_in_rasa_shape_and_recorded() {
     assert_eq!((status, health["status"].as_str()), (200, Some("ok")));
     let (status, channel) = call("GET", &format!("{}/webhooks/rest/", server.url), None, &[]);
     assert_eq!((status, channel), (200, json!({ "status": "ok" })), "Rasa's REST channel status route");
+    let (status, hello) = call("GET", &format!("{}/", server.url), None, &[]);
+    assert!(status == 200 && hello.as_str().is_some_and(|h| h.starts_with("Hello from deskbot")), "{hello}");
+    let (status, model) = call("GET", &format!("{}/status", server.url), None, &[]);
+    assert_eq!((status, model["num_active_training_jobs"].as_u64()), (200, Some(0)), "{model}");
+    assert_eq!(model["model_id"].as_str().map(str::len), Some(16), "{model}");
+    // A numeric sender, as some Rasa clients send it, is the string "42".
+    let (status, _) = call("POST", &format!("{}/webhooks/rest/webhook", server.url), Some(br#"{"sender": 42, "message": "hi"}"#), &[]);
+    assert_eq!(status, 200);
+    assert_eq!(tracker(&server, "42").0, 200);
 }
 
 #[test]

@@ -73,6 +73,11 @@ impl Domain {
         Self::checked(nlu, flows, template_set, dir.into(), (dir.into(), templates.into()), file_texts(dir, templates))
     }
 
+    /// Identifies the NLU part (intents, examples, entities): what a trained recognizer is for.
+    pub fn nlu_fingerprint(&self) -> String {
+        nlu::model::fingerprint(&self.nlu)
+    }
+
     /// Every problem of the domain in `dir` and `templates` at once: files that do not parse,
     /// then (when all parse) how they fit together.
     pub fn check(dir: &Path, templates: &Path) -> Report {

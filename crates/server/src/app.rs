@@ -36,6 +36,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/conversations/{id}/tracker", get(tracker))
         .route("/conversations/{id}/handoff", post(handoff))
         .route("/conversations/{id}/resume", post(resume))
+        .route("/", get(hello))
+        .route("/status", get(status))
         .route("/health", get(health))
         .route("/metrics", get(metrics))
         .fallback(no_route)
@@ -90,10 +92,53 @@ fn check_id(id: &str, field: &str) -> Result<(), ApiError> {
 /// Rasa's REST channel body; other fields (Rasa clients send `input_channel`) are ignored.
 #[derive(Deserialize)]
 struct Message {
+    /// Rasa's clients send numeric senders too (`"sender": 42`): taken as the string "42".
+    #[serde(deserialize_with = "string_or_number")]
     sender: String,
     message: String,
     #[serde(default)]
     metadata: Option<Value>,
+}
+
+fn string_or_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    match Value::deserialize(deserializer)? {
+        Value::String(text) => Ok(text),
+        Value::Number(number) => Ok(number.to_string()),
+        other => Err(serde::de::Error::custom(format!("expected a string (or a number), found {other}"))),
+    }
+}
+
+/// Rasa answers `GET /` with a greeting and its version; some desks check it.
+async fn hello() -> String {
+    format!("Hello from deskbot: {}", env!("CARGO_PKG_VERSION"))
+}
+
+/// Rasa's `/status`: the model in use (here the domain's NLU fingerprint) and training jobs.
+async fn status(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let domain = &state.conversations.bot().domain;
+    Json(json!({
+        "model_file": domain.source.display().to_string(),
+        "model_id": domain.nlu_fingerprint(),
+        "num_active_training_jobs": 0,
+    }))
+}
+
+/// A stored user event as Rasa writes it: the NLU result nested under `parse_data`.
+fn with_parse_data(mut event: Value) -> Value {
+    if event["event"] == "user" {
+        event["parse_data"] = rasa_message(&event);
+    }
+    event
+}
+
+/// `{text, intent: {name, confidence}, entities}` from a stored user event.
+fn rasa_message(event: &Value) -> Value {
+    json!({
+        "text": event["text"],
+        "intent": { "name": event["intent"], "confidence": event["confidence"] },
+        "entities": event["entities"],
+        "metadata": event["metadata"],
+    })
 }
 
 /// Rasa's REST channel answers this with its status; desks poll it.
@@ -144,7 +189,8 @@ async fn tracker(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> 
     check_id(&id, "conversation id")?;
     let (stored, conversation, events) = state.conversations.tracker(&id).await?;
     let dialogue = &conversation.state;
-    let latest = events.iter().rev().find(|e| e["event"] == "user").cloned();
+    let latest = events.iter().rev().find(|e| e["event"] == "user").map(rasa_message);
+    let events: Vec<Value> = events.into_iter().map(with_parse_data).collect();
     Ok(Json(json!({
         "sender_id": id,
         "version": stored.version,
