@@ -42,12 +42,13 @@ impl Tracker {
     pub(crate) fn decide(&self, state: &mut DialogueState, turn: &mut Turn) {
         let reading = self.reading(turn);
         let in_flow = !state.frames.is_empty();
-        // Asking for a person, anywhere in the message, is never stored as an answer; leaving a
-        // flow (cancel) takes a confident intent, so that a vague match does not throw away
-        // what the user said.
+        // Asking for a person, anywhere in the message, is never stored as an answer; it takes a
+        // sure request, in a flow or not: a hand-off costs a person's time and silences the bot,
+        // so a vague "can you help" is not one. Leaving a flow (cancel) takes a confident
+        // intent, so that a vague match does not throw away what the user said.
         let settings = &self.flows.settings;
         let asks_for_a_person = |t: &UserTurn| t.intent == settings.handoff && t.confidence >= settings.request_confidence;
-        if self.is(turn, |s| &s.handoff) && !in_flow || std::iter::once(turn.input).chain(&turn.input.more).any(asks_for_a_person) {
+        if std::iter::once(turn.input).chain(&turn.input.more).any(asks_for_a_person) {
             return self.hand_off(state, turn, "the customer asked for a human");
         }
         if self.is(turn, |s| &s.cancel) && (reading.confident || !in_flow) {

@@ -394,3 +394,12 @@ fn a_stored_conversation_survives_changed_flows() {
     let mut state = half_done();
     assert!(Chat::new().tracker.migrate(&mut state).is_empty());
 }
+
+#[test]
+fn a_hand_off_takes_a_sure_request_in_a_flow_or_not() {
+    let mut chat = Chat::new();
+    let out = chat.say(turn("can you help", "human", 0.69));
+    assert!(chat.state.handed_off.is_none(), "a vague match is no hand-off: {:?}", responses(&out));
+    chat.say(turn("I want to talk to a person", "human", 0.95));
+    assert!(chat.state.handed_off.is_some());
+}
