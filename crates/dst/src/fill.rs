@@ -63,6 +63,28 @@ impl Tracker {
         (changed, invalid)
     }
 
+    /// Fills empty slots with the values that fit them, each in the first empty slot that takes
+    /// one of its readings and accepts the value; a value that fits none is left, without a word.
+    pub(crate) fn fill_empty(&self, frame: &mut Frame, turn: &mut Turn) {
+        let entities = turn.input.entities.clone();
+        for entity in &entities {
+            let empty: Vec<String> =
+                self.flows.flow_slots(&frame.flow).into_iter().filter(|s| !frame.slots.contains_key(*s)).map(str::to_string).collect();
+            let mut fit = None;
+            'slots: for slot in &empty {
+                for (kind, value) in entity.readings() {
+                    if self.accepts(slot, kind) && self.check(turn, slot, value, None).is_ok() {
+                        fit = Some((slot.clone(), kind.to_string(), value.clone()));
+                        break 'slots;
+                    }
+                }
+            }
+            if let Some((slot, kind, value)) = fit {
+                let _ = self.set(frame, turn, &slot, &entity.value, &value, &kind);
+            }
+        }
+    }
+
     /// A slot whose value is the user's own words: text that no entity fills.
     pub(crate) fn is_free_text(&self, slot: &str) -> bool {
         self.flows.slots.get(slot).is_some_and(|def| def.kind == SlotType::Text && def.entities.is_empty())

@@ -72,11 +72,13 @@ impl Tracker {
         }
     }
 
-    /// No flow is active: start the one asked for, or say what the bot can do.
+    /// No flow is active: start the one asked for, or say what the bot can do (keeping the
+    /// message's values for a flow the next message may start).
     fn idle(&self, state: &mut DialogueState, turn: &mut Turn, reading: &Reading) {
         if let Some(flow) = &reading.flow {
             return self.start(state, turn, flow);
         }
+        state.unclaimed = turn.input.entities.clone();
         if self.is_yes_or_no(turn) {
             return turn.say("nothing_to_confirm", BTreeMap::new());
         }

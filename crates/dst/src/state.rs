@@ -95,6 +95,9 @@ pub struct DialogueState {
     /// Values of completed flows that later flows may be offered (slots marked `carry`).
     #[serde(default)]
     pub settled: BTreeMap<String, SlotValue>,
+    /// Values of the last message that no flow took, for the flow the next message starts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unclaimed: Vec<crate::tracker::TurnEntity>,
 }
 
 impl DialogueState {

@@ -10,14 +10,14 @@ use crate::state::{DialogueState, Frame, SlotValue, TurnRecord};
 use crate::validate::display;
 
 /// An entity the recognizer found in the turn.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TurnEntity {
     pub entity: String,
     pub value: String,
     pub normalized: Value,
     /// Other readings of the same text (entity, normalized value): "15000" is an order number
     /// and a number. A slot takes the first reading it accepts (see [`Tracker::handle`]).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alternatives: Vec<(String, Value)>,
 }
 
@@ -104,6 +104,8 @@ pub enum Rule {
     Filler { intent: String, request: String },
     /// At its confirmation, the flow's own request again with nothing to change: taken as yes.
     Reasserted { flow: String },
+    /// Values of the message before, which no flow took, filled the flow that started.
+    Remembered { slots: Vec<String> },
     /// A stored conversation's flow no longer exists in the flows it is run with: closed.
     FlowRetired { flow: String },
     /// A stored value no longer fits the flows (slot gone, no longer collected, new type).
@@ -128,6 +130,7 @@ impl std::fmt::Display for Rule {
             Rule::FlowRetired { flow } => write!(f, "migrated: flow {flow} no longer exists, closed"),
             Rule::SlotDropped { slot, reason } => write!(f, "migrated: {slot} dropped ({reason})"),
             Rule::StepRefound { flow, from, to } => write!(f, "migrated: {flow} continues at step {to} (was {from})"),
+            Rule::Remembered { slots } => write!(f, "remembered: {} from the message before", slots.join(", ")),
             Rule::Reasserted { flow } => write!(f, "reasserted: {flow} asked for again at its confirmation, taken as yes"),
             Rule::Filler { intent, request } => write!(f, "filler: {intent} with no yes/no question open, {request} taken as the turn"),
         }
@@ -163,6 +166,9 @@ pub(crate) struct Turn<'a> {
     pub(crate) out: TurnOutcome,
     /// The bot asked the user something this turn (a slot, a confirmation, an offered value).
     pub(crate) asked: bool,
+    /// Values of the message before that no flow took ("10 days from 12月21日", then "annual
+    /// leave"): the flow this turn starts is offered them.
+    pub(crate) earlier: Vec<TurnEntity>,
 }
 
 impl Turn<'_> {
@@ -188,7 +194,8 @@ impl Tracker {
         let migrated = self.migrate(state);
         let (input, filler) = self.without_filler(state, input);
         let claimed = self.with_unclaimed_values(&input);
-        let mut turn = Turn { index: state.turns.len(), input: &claimed, runner, out: TurnOutcome::default(), asked: false };
+        let earlier = std::mem::take(&mut state.unclaimed);
+        let mut turn = Turn { index: state.turns.len(), input: &claimed, runner, out: TurnOutcome::default(), asked: false, earlier };
         for rule in migrated {
             if let Rule::FlowRetired { flow } = &rule {
                 turn.say("flow_retired", flow_slot(&flow.replace('_', " ")));
@@ -257,7 +264,8 @@ impl Tracker {
         let borrowed: Vec<TurnEntity> =
             turn.input.entities.iter().filter(|e| !request.entities.iter().any(|own| own.entity == e.entity)).cloned().collect();
         request.entities.extend(borrowed);
-        let mut sub = Turn { index: turn.index, input: &request, runner: &mut *turn.runner, out: TurnOutcome::default(), asked: false };
+        let earlier = std::mem::take(&mut turn.earlier);
+        let mut sub = Turn { index: turn.index, input: &request, runner: &mut *turn.runner, out: TurnOutcome::default(), asked: false, earlier };
         let needs_nothing = self.flows.flow_slots(&flow).is_empty();
         if needs_nothing || !turn.asked {
             if !needs_nothing {
@@ -310,11 +318,31 @@ impl Tracker {
     pub(crate) fn start(&self, state: &mut DialogueState, turn: &mut Turn, flow: &str) {
         let mut frame = Frame::new(flow);
         let (_, invalid) = self.fill(&mut frame, turn, false);
+        self.fill_from_earlier(&mut frame, turn);
         state.frames.push(frame);
         if invalid && self.over_retry_cap(state) {
             return self.hand_off(state, turn, "the customer could not give a valid value after repeated attempts");
         }
         self.run(state, turn);
+    }
+
+    /// Empty slots of a starting flow take the values of the message before, which no flow
+    /// took (only values that fit; nothing is asked or refused about them).
+    fn fill_from_earlier(&self, frame: &mut Frame, turn: &mut Turn) {
+        let earlier = std::mem::take(&mut turn.earlier);
+        if earlier.is_empty() {
+            return;
+        }
+        let before = frame.slots.len();
+        let input = UserTurn { text: String::new(), intent: String::new(), confidence: 0.0, entities: earlier, more: Vec::new() };
+        let mut sub =
+            Turn { index: turn.index, input: &input, runner: &mut *turn.runner, out: TurnOutcome::default(), asked: false, earlier: Vec::new() };
+        self.fill_empty(frame, &mut sub);
+        if frame.slots.len() > before {
+            let slots: Vec<String> = sub.out.filled.keys().cloned().collect();
+            turn.out.filled.extend(sub.out.filled);
+            turn.rule(Rule::Remembered { slots });
+        }
     }
 
     /// Runs the active flow until it needs the user (or ends).

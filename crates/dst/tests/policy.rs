@@ -403,3 +403,23 @@ fn a_hand_off_takes_a_sure_request_in_a_flow_or_not() {
     chat.say(turn("I want to talk to a person", "human", 0.95));
     assert!(chat.state.handed_off.is_some());
 }
+
+#[test]
+fn values_before_the_request_fill_the_flow_it_starts() {
+    let mut chat = Chat::new();
+    // "order 12345, $20" with no request the bot knows, then the request.
+    chat.say(with(
+        turn("order 12345, $20", "inform", 0.9),
+        vec![order("12345"), TurnEntity::new("money", "$20", json!({"amount": 20.0, "currency": "USD"}))],
+    ));
+    let out = chat.say(turn("I'd like a refund", "refund", 0.95));
+    assert_eq!(out.rules, [Rule::Remembered { slots: vec!["amount".into(), "order_id".into()] }]);
+    assert_eq!(chat.slot("order_id"), Some(json!("12345")));
+    assert_eq!(responses(&out), ["ask_reason"]);
+    // Only the message just before: a value two messages back is not taken.
+    let mut chat = Chat::new();
+    chat.say(with(turn("order 12345", "inform", 0.9), vec![order("12345")]));
+    chat.say(turn("hmm", "inform", 0.4));
+    chat.say(turn("I'd like a refund", "refund", 0.95));
+    assert_eq!(chat.slot("order_id"), None);
+}
