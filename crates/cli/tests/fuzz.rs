@@ -10,7 +10,7 @@
 //! HTTP bodies and the 10,000-turn soak are in `serve.rs` (they need the server).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::NaiveDate;
 use deskbot::{Bot, Conversation, Domain};
@@ -18,11 +18,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 mod common;
-use common::report;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use common::{repo, report};
 
 const PIECES: [&str; 24] = [
     "yes",
@@ -114,13 +110,7 @@ fn mutate(rng: &mut ChaCha8Rng, text: &str) -> String {
 #[test]
 fn mutated_domain_files_load_or_fail_with_an_error() {
     let dir = tempfile::tempdir().unwrap();
-    for part in ["intents", "templates"] {
-        std::fs::create_dir_all(dir.path().join(part)).unwrap();
-        for entry in std::fs::read_dir(repo().join(part)).unwrap() {
-            let entry = entry.unwrap();
-            std::fs::copy(entry.path(), dir.path().join(part).join(entry.file_name())).unwrap();
-        }
-    }
+    common::copy_bundled_domain(dir.path());
     let mut rng = ChaCha8Rng::seed_from_u64(23);
     let files = ["intents/nlu.ron", "intents/flows.ron", "templates/common.ron"];
     let per_file = 200;

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -16,9 +16,7 @@ use serde_json::{Value, json};
 
 mod common;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use common::repo;
 
 struct Server {
     child: Child,
@@ -577,13 +575,7 @@ fn kill_9_loses_no_acknowledged_turn(store: &str) {
 /// The customer's next message is answered (the old flow closed, saying so), nothing is lost.
 fn a_conversation_survives_a_changed_domain(store: &str) {
     let dir = tempfile::tempdir().unwrap();
-    for part in ["intents", "templates"] {
-        std::fs::create_dir_all(dir.path().join(part)).unwrap();
-        for entry in std::fs::read_dir(repo().join(part)).unwrap() {
-            let entry = entry.unwrap();
-            std::fs::copy(entry.path(), dir.path().join(part).join(entry.file_name())).unwrap();
-        }
-    }
+    common::copy_bundled_domain(dir.path());
     let (intents, templates) = (dir.path().join("intents"), dir.path().join("templates"));
     let args = ["--domain", intents.to_str().unwrap(), "--templates", templates.to_str().unwrap()];
     let id = format!("migrated-{}", run_id());
