@@ -120,7 +120,7 @@ pub(crate) struct Parts<'a> {
 
 impl Parts<'_> {
     fn problem(&self, severity: Severity, path: &Path, needle: &str, message: String, hint: String) -> Problem {
-        let (line, column) = self.texts.get(path).map_or((0, 0), |text| locate(text, needle));
+        let (line, column) = self.texts.get(path).and_then(|text| ronfile::locate(text, needle)).unwrap_or((0, 0));
         Problem { severity, path: path.into(), line, column, message, hint }
     }
 
@@ -259,15 +259,6 @@ impl Parts<'_> {
     }
 }
 
-/// 1-based line and column of the first `needle` in `text`; (0, 0) when it is not there.
-fn locate(text: &str, needle: &str) -> (usize, usize) {
-    let Some(byte) = text.find(needle) else { return (0, 0) };
-    let before = &text[..byte];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
-}
-
 /// "did you mean `x`?" for the nearest name within two edits, or "".
 fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a (impl AsRef<str> + 'a + ?Sized)>) -> String {
     candidates
@@ -284,8 +275,8 @@ mod tests {
 
     #[test]
     fn places_and_near_misses() {
-        assert_eq!(locate("a\nbc \"x\"", "\"x\""), (2, 4));
-        assert_eq!(locate("abc", "z"), (0, 0));
+        assert_eq!(ronfile::locate("a\nbc \"x\"", "\"x\""), Some((2, 4)));
+        assert_eq!(ronfile::locate("abc", "z"), None);
         assert_eq!(did_you_mean("aprover", ["approver", "amount"]), "did you mean `approver`?");
         assert_eq!(did_you_mean("reference", ["approver", "amount"]), "");
     }

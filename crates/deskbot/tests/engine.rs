@@ -80,7 +80,11 @@ fn malformed_domain_files_name_file_line_and_column() {
     assert!(error.contains("nlu.ron") && error.contains("`refund_raeson`, which no slot of flows.ron takes"), "{error}");
     std::fs::write(&nlu, text.replacen("(refund_reason)", "(refund reason)", 1)).unwrap();
     let error = Domain::load(&intents, &templates).unwrap_err().to_string();
-    assert!(error.contains("nlu.ron") && error.contains("intent `request_refund`") && error.contains("one word"), "{error}");
+    assert!(error.contains("nlu.ron:") && error.contains("intent `request_refund`") && error.contains("one word"), "{error}");
+    std::fs::write(&nlu, text.replacen("\"hi\", ", "\"hi\", \" \", ", 1)).unwrap();
+    let error = Domain::load(&intents, &templates).unwrap_err().to_string();
+    let line = text.lines().position(|l| l.contains("\"hi\", ")).unwrap() + 1;
+    assert!(error.contains(&format!("nlu.ron:{line}:")) && error.contains("empty example"), "{error}");
     std::fs::write(&nlu, &text).unwrap();
 
     let flows = intents.join("flows.ron");

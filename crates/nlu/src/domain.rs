@@ -102,36 +102,59 @@ impl NluDomain {
     /// Parses a RON document; `path` is used in errors.
     pub fn from_str(path: &Path, text: &str) -> Result<Self, NluError> {
         let domain: Self = ronfile::parse(path, text)?;
-        domain.validate().map_err(|message| NluError::Invalid { path: path.into(), message })?;
+        if let Some((message, near)) = domain.problem() {
+            return Err(match ronfile::invalid_at(path, text, &near, message.clone()) {
+                Some(located) => NluError::File(located),
+                None => NluError::Invalid { path: path.into(), message },
+            });
+        }
         Ok(domain)
     }
 
     /// Everything the parser compiles (patterns, entity regexes, lookup lists, marks) compiles;
     /// every path that loads a domain (RON, a saved model, a Rasa import) calls it.
     pub(crate) fn validate(&self) -> Result<(), String> {
+        self.problem().map_or(Ok(()), |(message, _)| Err(message))
+    }
+
+    /// The first thing that does not compile, and the texts near it (as the file writes them)
+    /// that say where.
+    fn problem(&self) -> Option<(String, Vec<String>)> {
+        let quoted = |text: &str| vec![format!("{text:?}")];
         for (name, intent) in &self.intents {
+            let here = || quoted(name);
             if intent.examples.is_empty() && intent.patterns.is_empty() {
-                return Err(format!("intent `{name}` has neither examples nor patterns"));
+                return Some((format!("intent `{name}` has neither examples nor patterns"), here()));
             }
             for example in &intent.examples {
-                annotation::read(example).map_err(|e| format!("intent `{name}`, example {example:?}: {e}"))?;
+                if example.trim().is_empty() {
+                    return Some((format!("intent `{name}` has an empty example"), [quoted(example), here()].concat()));
+                }
+                if let Err(e) = annotation::read(example) {
+                    return Some((format!("intent `{name}`, example {example:?}: {e}"), [quoted(example), here()].concat()));
+                }
             }
             for pattern in &intent.patterns {
-                regex::Regex::new(pattern).map_err(|e| format!("intent `{name}`, pattern {pattern:?}: {e}"))?;
+                if let Err(e) = regex::Regex::new(pattern) {
+                    return Some((format!("intent `{name}`, pattern {pattern:?}: {e}"), [quoted(pattern), here()].concat()));
+                }
             }
         }
         for (name, entity) in &self.entities {
-            match entity {
-                EntityDef::Regex(pattern) => drop(regex::Regex::new(pattern).map_err(|e| format!("entity `{name}`, regex {pattern:?}: {e}"))?),
+            let error = match entity {
+                EntityDef::Regex(pattern) => regex::Regex::new(pattern).err().map(|e| format!("entity `{name}`, regex {pattern:?}: {e}")),
                 EntityDef::Lookup(values) => {
-                    drop(crate::entities::lookup(values).map_err(|e| format!("entity `{name}`: its lookup words make no usable pattern: {e}"))?)
+                    crate::entities::lookup(values).err().map(|e| format!("entity `{name}`: its lookup words make no usable pattern: {e}"))
                 }
-                EntityDef::Builtin(_) => {}
+                EntityDef::Builtin(_) => None,
+            };
+            if let Some(message) = error {
+                return Some((message, quoted(name)));
             }
         }
         if !(0.0..=1.0).contains(&self.oos_threshold) {
-            return Err(format!("oos_threshold must be within 0..1, got {}", self.oos_threshold));
+            return Some((format!("oos_threshold must be within 0..1, got {}", self.oos_threshold), vec!["oos_threshold".into()]));
         }
-        Ok(())
+        None
     }
 }

@@ -14,6 +14,25 @@ pub enum FileError {
     Io { path: PathBuf, error: std::io::Error },
     #[error("{path}:{line}:{column}: {message}")]
     Syntax { path: PathBuf, line: usize, column: usize, message: String },
+    /// Text that parses but says something invalid, at the place that says it.
+    #[error("{path}:{line}:{column}: {message}")]
+    Invalid { path: PathBuf, line: usize, column: usize, message: String },
+}
+
+/// 1-based line and column of the first `needle` in `text`.
+pub fn locate(text: &str, needle: &str) -> Option<(usize, usize)> {
+    let byte = text.find(needle)?;
+    let before = &text[..byte];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    Some((line, column))
+}
+
+/// An [`FileError::Invalid`] at the first of `near` found in `text` (a name or value as the file
+/// writes it); `None` when none is there.
+pub fn invalid_at(path: &Path, text: &str, near: &[String], message: impl Into<String>) -> Option<FileError> {
+    let (line, column) = near.iter().find_map(|n| locate(text, n))?;
+    Some(FileError::Invalid { path: path.into(), line, column, message: message.into() })
 }
 
 /// Reads a whole text file.

@@ -34,7 +34,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let shown = dir.display();
     print_line(&format!(
-        "created {shown}: a supplies-ordering bot to make your own\n  deskbot chat --domain {shown}/intents\n  deskbot replay {shown}/tests --domain {shown}/intents\n  deskbot check --domain {shown}/intents"
+        "created {shown}: a supplies-ordering bot to make your own\n  deskbot chat --domain {shown}/intents\n  deskbot replay {shown}/tests\n  deskbot check --domain {shown}/intents"
     ))
 }
 

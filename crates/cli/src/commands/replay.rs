@@ -10,7 +10,8 @@ use super::{DomainArgs, print_line};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Dialogue files (RON), or directories of them
+    /// Dialogue files (RON), or directories of them. Without --domain, a bot laid out as
+    /// `deskbot new` makes it (BOT/tests beside BOT/intents) is replayed on its own domain
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     #[command(flatten)]
@@ -40,8 +41,24 @@ pub fn scripts(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// The domain beside the dialogues, as `deskbot new` lays a bot out (`BOT/tests` next to
+/// `BOT/intents`), when no `--domain` is given and the first path has one.
+fn domain_beside(args: &Args) -> DomainArgs {
+    let mut domain = args.domain.clone();
+    if domain.domain.is_none()
+        && let Some(first) = args.paths.first()
+    {
+        let tests = if first.is_dir() { first.clone() } else { first.parent().map(PathBuf::from).unwrap_or_default() };
+        let beside = tests.join("../intents");
+        if beside.join("nlu.ron").is_file() {
+            domain.domain = Some(beside);
+        }
+    }
+    domain
+}
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let domain = args.domain.load()?;
+    let domain = domain_beside(&args).load()?;
     let mut reports = Vec::new();
     for path in scripts(&args.paths)? {
         let script = replay::load(&path)?;
