@@ -81,7 +81,7 @@ impl std::fmt::Display for Report {
 }
 
 /// Responses the engine itself may render, besides those the flows name.
-pub(crate) const ENGINE_RESPONSES: [&str; 18] = [
+const ENGINE_RESPONSES: [&str; 18] = [
     "out_of_scope",
     "flow_retired",
     "nothing_to_cancel",
