@@ -111,7 +111,19 @@ fn eval_nlu_reports_metrics_and_names_bad_lines() {
     std::fs::write(&data, &lines).unwrap();
     let out = deskbot(&["eval", "nlu", "--train", data.to_str().unwrap(), "--cv", "2"], "");
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("mean over 2 folds: accuracy"), "{}", text(&out.stdout));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("mean over 2 folds: accuracy"), "{stdout}");
+    assert!(stdout.contains("out-of-scope sweep skipped: no test utterance is labelled `oos`"), "{stdout}");
+    // Weak intents come with what they were read as and the utterances they missed.
+    let test = dir.path().join("test.jsonl");
+    std::fs::write(&test, "{\"text\": \"refund please\", \"intent\": \"track\"}\n{\"text\": \"where is my parcel\", \"intent\": \"track\"}\n")
+        .unwrap();
+    let out = deskbot(&["eval", "nlu", "--train", data.to_str().unwrap(), "--test", test.to_str().unwrap(), "--no-encoder"], "");
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("weak: track") && stdout.contains("read as refund ×1"), "{stdout}");
+    assert!(stdout.contains("add examples like \"refund please\""), "{stdout}");
+    let out = deskbot(&["eval", "nlu", "--train", data.to_str().unwrap(), "--test", data.to_str().unwrap(), "--no-encoder"], "");
+    assert!(text(&out.stdout).contains("every intent reaches F1 0.90"), "{}", text(&out.stdout));
     // A domain directory is evaluated on its own examples, its out_of_scope ones as `oos`.
     let out = deskbot(&["eval", "nlu", "--domain", "intents", "--cv", "2"], "");
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -362,6 +374,8 @@ fn new_makes_a_bot_that_chats_replays_and_checks_clean() {
     let out = deskbot(&["chat", "--no-model", "--domain", intents_str], "hi\norder printer paper\n");
     let stdout = text(&out.stdout);
     assert!(out.status.success() && stdout.contains("office supplies") && stdout.contains("budget"), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.starts_with("Office supplies desk — orders printer paper"), "the banner is the domain's name: {stdout}");
+    assert!(stdout.contains("this is the Office supplies desk!"), "the greeting says {{bot_name}}: {stdout}");
     let out = deskbot(&["replay", bot.join("tests").to_str().unwrap()], "");
     assert!(out.status.success(), "its tests run on its own domain: {}{}", text(&out.stdout), text(&out.stderr));
     assert!(std::fs::read_to_string(bot.join("README.md")).unwrap().contains("deskbot chat --domain supplies-bot/intents"));

@@ -210,6 +210,39 @@ fn a_turn_is_answered_in_rasa_shape_and_recorded() {
     assert_eq!(tracker(&server, "42").0, 200);
 }
 
+/// Rasa's `POST /conversations/{id}/tracker/events`: a desk sets slots, pauses and resumes the
+/// bot; a value the slot refuses changes nothing. A blank message is answered but is no turn.
+#[test]
+fn a_desk_appends_slot_pause_and_resume_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&sqlite_store(&dir), &[]);
+    let events = format!("{}/conversations/d1/tracker/events", server.url);
+    say(&server, "d1", "I want a refund for order 12345");
+    let (status, tracked) = call("POST", &events, Some(br#"{"event": "slot", "name": "refund_reason", "value": "broken lid", "timestamp": 1}"#), &[]);
+    assert_eq!(status, 200, "{tracked}");
+    assert_eq!(tracked["slots"]["refund_reason"], "broken lid");
+    let (status, replies) = say(&server, "d1", "$20");
+    assert_eq!(status, 200);
+    assert!(texts(&replies).join(" ").contains("$20"), "the flow went on past the reason the desk set: {replies}");
+
+    let (status, error) = call("POST", &events, Some(br#"[{"event": "slot", "name": "refund_amount", "value": "lots"}]"#), &[]);
+    assert!(status == 400 && error["error"].as_str().unwrap().contains("refund_amount"), "{status} {error}");
+    let (status, error) = call("POST", &events, Some(br#"{"event": "restart"}"#), &[]);
+    assert!(status == 400 && error["error"].as_str().unwrap().contains("restart"), "{status} {error}");
+
+    let (status, tracked) = call("POST", &events, Some(br#"[{"event": "pause"}]"#), &[]);
+    assert_eq!((status, &tracked["paused"]), (200, &json!(true)), "{tracked}");
+    assert!(say(&server, "d1", "hello?").1.as_array().unwrap().is_empty(), "paused: the bot is quiet");
+    let (status, tracked) = call("POST", &events, Some(br#"{"event": "resume"}"#), &[]);
+    assert_eq!((status, &tracked["paused"]), (200, &json!(false)), "{tracked}");
+
+    let turns = tracked["state"]["turns"].as_array().unwrap().len();
+    let (status, replies) = say(&server, "d1", "   ");
+    assert!(status == 200 && !texts(&replies).is_empty(), "a blank message is answered: {replies}");
+    let (_, tracked) = tracker(&server, "d1");
+    assert_eq!(tracked["state"]["turns"].as_array().unwrap().len(), turns, "but is no turn");
+}
+
 #[test]
 fn bad_requests_get_json_errors_and_leave_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
@@ -571,30 +604,73 @@ fn kill_9_loses_no_acknowledged_turn(store: &str) {
     }
 }
 
-/// A refund is half done; the desk renames the flow and restarts the server on the new domain.
-/// The customer's next message is answered (the old flow closed, saying so), nothing is lost.
+/// How a desk changes its domain between two server runs, and what the next reply then says.
+struct DomainChange {
+    name: &'static str,
+    /// (text in flows.ron, its replacement)
+    edit: (&'static str, &'static str),
+    /// A rule the turn records in its `policy` events.
+    rule: &'static str,
+    reply: &'static str,
+}
+
+const DOMAIN_CHANGES: [DomainChange; 3] = [
+    DomainChange {
+        name: "a renamed flow",
+        edit: ("\"refund\": (intent:", "\"money_back\": (intent:"),
+        rule: "flow_retired",
+        reply: "no longer continue",
+    },
+    DomainChange {
+        name: "a removed step",
+        edit: (
+            "Collect(\"order_id\"), Collect(\"refund_reason\"), Collect(\"refund_amount\"),",
+            "Collect(\"order_id\"), Collect(\"refund_amount\"),",
+        ),
+        rule: "step_refound",
+        reply: "",
+    },
+    DomainChange {
+        name: "a slot whose type changed",
+        edit: (
+            "\"order_id\": (type: Text, entities: [\"order_id\"], pattern: Some(\"^(?i:ORD-\\\\d{4,8}|\\\\d{5,8})$\"),",
+            "\"order_id\": (type: Date,",
+        ),
+        rule: "slot_dropped",
+        reply: "order",
+    },
+];
+
+/// A refund is half done; the desk changes the domain and restarts the server on it. The
+/// customer's next message is answered, the change is recorded, nothing is lost.
 fn a_conversation_survives_a_changed_domain(store: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    common::copy_bundled_domain(dir.path());
-    let (intents, templates) = (dir.path().join("intents"), dir.path().join("templates"));
-    let args = ["--domain", intents.to_str().unwrap(), "--templates", templates.to_str().unwrap()];
-    let id = format!("migrated-{}", run_id());
-    let mut server = Server::start(store, &args);
-    let (status, replies) = say(&server, &id, "I want a refund for order 12345");
-    assert_eq!(status, 200);
-    assert!(texts(&replies).join(" ").contains("Why"), "{replies}");
-    server.kill_9();
-    let flows = intents.join("flows.ron");
-    let text = std::fs::read_to_string(&flows).unwrap();
-    std::fs::write(&flows, text.replacen("\"refund\": (intent:", "\"money_back\": (intent:", 1)).unwrap();
-    let server = Server::start(store, &args);
-    let (status, replies) = say(&server, &id, "it arrived broken");
-    assert_eq!(status, 200, "{replies}; log: {}", server.log());
-    assert!(texts(&replies).join(" ").contains("no longer continue"), "{replies}");
-    let (_, tracked) = tracker(&server, &id);
-    assert_eq!(user_texts(&tracked), ["I want a refund for order 12345", "it arrived broken"]);
-    let frames = tracked["state"]["frames"].as_array().unwrap();
-    assert!(frames.iter().all(|f| f["flow"] != "refund"), "the old flow is closed: {frames:?}");
+    for change in &DOMAIN_CHANGES {
+        let dir = tempfile::tempdir().unwrap();
+        common::copy_bundled_domain(dir.path());
+        let (intents, templates) = (dir.path().join("intents"), dir.path().join("templates"));
+        let args = ["--domain", intents.to_str().unwrap(), "--templates", templates.to_str().unwrap()];
+        let id = format!("migrated-{}-{}", change.rule, run_id());
+        let mut server = Server::start(store, &args);
+        let (status, replies) = say(&server, &id, "I want a refund for order 12345");
+        assert_eq!(status, 200);
+        assert!(texts(&replies).join(" ").contains("Why"), "{replies}");
+        server.kill_9();
+        let flows = intents.join("flows.ron");
+        let text = std::fs::read_to_string(&flows).unwrap();
+        assert!(text.contains(change.edit.0), "{}: the bundled flows.ron changed; update the edit", change.name);
+        std::fs::write(&flows, text.replacen(change.edit.0, change.edit.1, 1)).unwrap();
+        let server = Server::start(store, &args);
+        let (status, replies) = say(&server, &id, "it arrived broken");
+        assert_eq!(status, 200, "{}: {replies}; log: {}", change.name, server.log());
+        assert!(texts(&replies).join(" ").contains(change.reply), "{}: {replies}", change.name);
+        let (_, tracked) = tracker(&server, &id);
+        assert_eq!(user_texts(&tracked), ["I want a refund for order 12345", "it arrived broken"], "{}", change.name);
+        let events = tracked["events"].as_array().unwrap();
+        let changed = events.iter().position(|e| e["event"] == "domain_changed");
+        let rule = events.iter().position(|e| e["event"] == "policy" && e["rule"] == change.rule);
+        assert!(changed.is_some() && rule.is_some(), "{}: {events:?}", change.name);
+        assert!(changed < events.iter().position(|e| e["text"] == "it arrived broken"), "{}: recorded with the turn that migrated", change.name);
+    }
 }
 
 #[test]

@@ -104,7 +104,7 @@ const ENGINE_RESPONSES: [&str; 18] = [
 
 /// Placeholders the engine fills besides the slots: the flow's description, the slot asked
 /// about, why a value was refused, what was given, an offered value.
-const ENGINE_PLACEHOLDERS: [&str; 5] = ["flow", "slot", "problem", "given", "value"];
+const ENGINE_PLACEHOLDERS: [&str; 6] = ["flow", "slot", "problem", "given", "value", "bot_name"];
 
 /// The parts of a domain, with the text of each file so that problems can say where.
 pub(crate) struct Parts<'a> {

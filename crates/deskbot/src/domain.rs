@@ -40,6 +40,9 @@ pub struct Domain {
     pub source: PathBuf,
     /// What `deskbot check` would warn about (loading refuses errors).
     pub warnings: Vec<Problem>,
+    /// Identifies the domain's files (names and contents): stored conversations record the
+    /// domain they were answered under.
+    pub fingerprint: String,
 }
 
 const BUNDLED_NLU: &str = include_str!("../../../intents/nlu.ron");
@@ -114,12 +117,13 @@ impl Domain {
         dirs: (PathBuf, PathBuf),
         texts: BTreeMap<PathBuf, String>,
     ) -> Result<Self, Error> {
+        let fingerprint = files_fingerprint(&texts);
         let report = parts(&nlu, &flows, &templates, dirs, texts).check();
         if report.errors() > 0 {
             return Err(Error::Check(report));
         }
         let warnings = report.warnings().cloned().collect();
-        Ok(Self { nlu, flows, templates, source, warnings })
+        Ok(Self { nlu, flows, templates, source, warnings, fingerprint })
     }
 }
 
@@ -131,6 +135,21 @@ fn parts<'a>(
     texts: BTreeMap<PathBuf, String>,
 ) -> Parts<'a> {
     Parts { nlu, flows, templates, nlu_path: dir.join("nlu.ron"), flows_path: dir.join("flows.ron"), templates_path, texts }
+}
+
+/// FNV-1a of the files' names and contents, in name order (wherever the directory is).
+fn files_fingerprint(texts: &BTreeMap<PathBuf, String>) -> String {
+    use std::hash::Hasher;
+    let mut files: Vec<(&std::ffi::OsStr, &String)> = texts.iter().filter_map(|(path, text)| Some((path.file_name()?, text))).collect();
+    files.sort();
+    let mut hasher = fnv::FnvHasher::default();
+    for (name, text) in files {
+        hasher.write(name.as_encoded_bytes());
+        hasher.write_u8(0);
+        hasher.write(text.as_bytes());
+        hasher.write_u8(0);
+    }
+    format!("{:016x}", hasher.finish())
 }
 
 /// The text of each domain file (nlu.ron, flows.ron, the templates), for saying where a name is.

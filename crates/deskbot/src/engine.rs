@@ -8,7 +8,7 @@ use dst::{ActionRunner, DialogueState, HandoffSummary, Output, Tracker, TurnEnti
 use nlu::{ParseResult, Parser, SentenceEncoder};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use templates::{Ranker, RenderOptions, Rephraser};
+use templates::{Ranker, RenderOptions, Rephraser, Slots};
 
 use crate::actions::BuiltinActions;
 use crate::domain::{Domain, Error};
@@ -164,8 +164,12 @@ impl Bot {
     /// One turn whose flow actions and slot rules go to `actions` (the server's HTTP webhooks).
     pub fn respond_with(&self, conversation: &mut Conversation, utterance: &str, actions: &mut dyn ActionRunner) -> TurnResult {
         let parse = self.parser.parse(utterance);
-        let turn = user_turn(utterance, &parse);
-        let outcome = self.tracker.handle(&mut conversation.state, &turn, actions);
+        // A blank message is answered (the question again) but is no turn of the conversation.
+        let blank = utterance.trim().is_empty();
+        let outcome = match blank {
+            true => TurnOutcome { outputs: self.tracker.reprompt(&conversation.state), ..TurnOutcome::default() },
+            false => self.tracker.handle(&mut conversation.state, &user_turn(utterance, &parse), actions),
+        };
         let context = self.context(conversation, utterance);
         let ranker = self.model.as_ref().map(|m| m as &dyn Ranker);
         let rephraser = self.model.as_ref().filter(|m| m.rephrase).map(|m| m as &dyn Rephraser);
@@ -174,7 +178,7 @@ impl Bot {
         let mut handoff = None;
         for (i, output) in outcome.outputs.iter().enumerate() {
             let (response, slots) = match output {
-                Output::Say { response, slots } => (response.clone(), slots.clone()),
+                Output::Say { response, slots } => (response.clone(), self.with_bot_name(slots.clone())),
                 Output::Handoff(summary) => {
                     handoff = Some(summary.clone());
                     ("handoff".to_string(), [("reason".to_string(), json!(summary.reason))].into())
@@ -202,8 +206,10 @@ impl Bot {
                 }
             }
         }
-        let bot_text = replies.iter().map(|r| r.text.as_str()).collect::<Vec<_>>().join("\n");
-        conversation.transcript.push((utterance.to_string(), bot_text));
+        if !blank {
+            let bot_text = replies.iter().map(|r| r.text.as_str()).collect::<Vec<_>>().join("\n");
+            conversation.transcript.push((utterance.to_string(), bot_text));
+        }
         TurnResult { replies, parse, outcome, handoff, errors }
     }
 
@@ -211,6 +217,20 @@ impl Bot {
     /// until `conversation.state.resume_bot()`.
     pub fn hand_off(&self, conversation: &mut Conversation, reason: &str) -> HandoffSummary {
         self.tracker.hand_off_now(&mut conversation.state, reason)
+    }
+
+    /// A desk sets (with `null`, clears) a slot of the conversation; the error says why the
+    /// value does not fit ([`Tracker::set_slot`]).
+    pub fn set_slot(&self, conversation: &mut Conversation, slot: &str, value: &serde_json::Value) -> Result<(), String> {
+        self.tracker.set_slot(&mut conversation.state, slot, value)
+    }
+
+    /// A reply's slots and the domain's name as `{bot_name}` (when flows.ron gives one).
+    fn with_bot_name(&self, mut slots: Slots) -> Slots {
+        if let Some(name) = &self.domain.flows.name {
+            slots.entry("bot_name".to_string()).or_insert_with(|| json!(name));
+        }
+        slots
     }
 
     /// The last few turns as dialogue text, then this utterance, ending with the bot's turn to

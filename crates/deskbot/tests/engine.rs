@@ -154,6 +154,19 @@ fn hand_off_summarises_the_conversation() {
 }
 
 #[test]
+fn a_blank_message_is_answered_but_is_no_turn() {
+    let bot = bot();
+    let mut conversation = Conversation::new("t");
+    let blank = bot.respond(&mut conversation, "  ");
+    assert_eq!(blank.replies[0].response, "capabilities", "outside a flow: what the bot can do");
+    let asked = bot.respond(&mut conversation, "I want a refund for order 12345");
+    let before = conversation.clone();
+    let again = bot.respond(&mut conversation, "");
+    assert_eq!(again.replies.iter().map(|r| r.response.as_str()).collect::<Vec<_>>(), [asked.replies.last().unwrap().response.as_str()]);
+    assert_eq!((conversation.state, conversation.transcript), (before.state, before.transcript), "the state is untouched");
+}
+
+#[test]
 fn same_seed_same_replies() {
     let run = |seed| {
         let bot = bot();

@@ -1,6 +1,8 @@
 //! Carried-over values: what a finished flow settled (an order number, a contract id) is
-//! offered to a later flow that needs the same slot — "For order 48213?" — and used only on a
-//! yes. SGD and MultiWOZ call this slot carry-over.
+//! offered to a later flow that needs the same slot — "For order 48213?" — and used on a yes,
+//! or at once when the request points back at it ("a refund for it", "that order", "这个订单").
+//! An answer to the question after the offer takes the offer as read. SGD and MultiWOZ call
+//! this slot carry-over.
 
 use serde_json::json;
 
@@ -41,6 +43,21 @@ impl Tracker {
         turn.say(response, values);
     }
 
+    /// A starting flow's first empty carry slot takes the conversation's value for it when the
+    /// request refers back ("can I get a refund for it?", "approve that one").
+    pub(crate) fn take_referred(&self, state: &mut DialogueState, turn: &mut Turn) {
+        let Some(frame) = state.frames.last() else { return };
+        let empty = self.flows.flow_slots(&frame.flow).into_iter().find(|s| !frame.slots.contains_key(*s) && self.carried(state, s).is_some());
+        let Some(slot) = empty.map(str::to_string) else { return };
+        if refers_back(&turn.input.text, &self.flows.label(&slot)) {
+            self.accept_offer(state, turn, &slot);
+            if let Some(Rule::CarriedAccepted { .. }) = turn.out.rules.last() {
+                turn.out.rules.pop();
+            }
+            turn.rule(Rule::CarriedReferred { slot });
+        }
+    }
+
     /// The user said yes to the offered value: it fills the slot.
     pub(crate) fn accept_offer(&self, state: &mut DialogueState, turn: &mut Turn, slot: &str) {
         let Some(carried) = self.carried(state, slot) else { return };
@@ -48,5 +65,35 @@ impl Tracker {
         turn.out.filled.insert(slot.to_string(), (carried.value.clone(), "carried".into()));
         frame.slots.insert(slot.to_string(), SlotValue { turn: turn.index, source: "carried".into(), ..carried });
         turn.rule(Rule::CarriedAccepted { slot: slot.to_string() });
+    }
+}
+
+/// Whether a request points back at something said before: the pronoun "it", "the same", a
+/// demonstrative before a word of the slot's label ("that order", "this request"), or a
+/// Chinese pronoun or demonstrative with its measure word (它, 这个, 那笔, 该).
+fn refers_back(text: &str, label: &str) -> bool {
+    const CHINESE: [&str; 10] = ["它", "这个", "那个", "这笔", "那笔", "这单", "那单", "该单", "该笔", "同一"];
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let label_words: Vec<&str> = label.split_whitespace().filter(|w| w.chars().count() >= 4).collect();
+    let demonstrative_before_label =
+        words.windows(2).any(|pair| matches!(pair[0], "that" | "this" | "same") && label_words.iter().any(|l| l.eq_ignore_ascii_case(pair[1])));
+    words.iter().any(|w| matches!(*w, "it" | "same")) || demonstrative_before_label || CHINESE.iter().any(|c| text.contains(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refers_back;
+
+    #[test]
+    fn requests_that_point_back() {
+        for text in
+            ["ok, can I get a refund for it?", "where is that order now?", "refund on that same order", "帮我把这个订单的地址改一下", "驳回它吧"]
+        {
+            assert!(refers_back(text, "the order number"), "{text}");
+        }
+        for text in ["I want a refund", "that's all, change my address", "where is my order"] {
+            assert!(!refers_back(text, "the order number"), "{text}");
+        }
     }
 }

@@ -98,10 +98,22 @@ impl Tracker {
             self.flows.flow_slots(&frame.flow).into_iter().filter(open).partition(|s| !frame.slots.contains_key(*s));
         let requested: Vec<&str> = frame.requested.as_deref().into_iter().filter(open).collect();
         let named: Vec<&str> = named.into_iter().filter(open).collect();
+        // A value of a kind no slot of the flow takes may be another reading of an empty text
+        // slot's (an id: "contract CTR-8812", where CTR- is also a request id's prefix).
+        let own_kind_unused = !self.flows.flow_slots(&frame.flow).iter().any(|s| self.accepts(s, &entity.entity));
+        let empty_text: Vec<&str> =
+            empty.iter().copied().filter(|s| own_kind_unused && self.flows.slots.get(*s).is_some_and(|d| matches!(d.kind, SlotType::Text))).collect();
         // (slots, whether only the recognizer's own reading counts, whether the slot is meant),
         // most wanted first. Another reading must be asked for, named or correct a value: an
         // order number is not read as a rating nobody asked for.
-        let stages = [(&requested, false, true), (&empty, true, false), (&named, false, true), (&filled, true, true), (&filled, false, true)];
+        let stages = [
+            (&requested, false, true),
+            (&empty, true, true),
+            (&empty_text, false, false),
+            (&named, false, true),
+            (&filled, true, true),
+            (&filled, false, true),
+        ];
         stages.into_iter().find_map(|(slots, primary_only, meant)| {
             slots.iter().find_map(|slot| {
                 let mut readings = entity.readings().take(if primary_only { 1 } else { usize::MAX });
@@ -130,7 +142,7 @@ impl Tracker {
 
     /// The slot's typed value for `normalized`, or why it does not fit (type, range, pattern,
     /// then the slot's named rule).
-    fn check(&self, turn: &mut Turn, slot: &str, normalized: &Value, previous: Option<&Value>) -> Result<Value, String> {
+    pub(crate) fn check(&self, turn: &mut Turn, slot: &str, normalized: &Value, previous: Option<&Value>) -> Result<Value, String> {
         convert(&self.flows, slot, normalized, previous).and_then(|value| match self.flows.slots.get(slot).and_then(|def| def.rule.as_ref()) {
             Some(rule) => turn.runner.check(rule, slot, &value).map(|()| value),
             None => Ok(value),

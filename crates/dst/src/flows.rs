@@ -2,6 +2,8 @@
 //!
 //! ```ron
 //! Flows(
+//!     name: Some("Acme desk"),
+//!     description: Some("refunds and order questions"),
 //!     slots: {
 //!         "order_id": (type: Text, entities: ["order_id"], pattern: Some("^[A-Z]{2}-\\d{4,}$")),
 //!         "amount": (type: Money, entities: ["money", "number"], min: Some(1.0)),
@@ -21,7 +23,8 @@ use std::path::{Path, PathBuf};
 
 use regex::Regex;
 use serde::Deserialize;
-use serde_json::Value;
+
+use crate::condition::Condition;
 
 /// What kind of value a slot holds.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -79,18 +82,6 @@ pub struct SlotDef {
     pub optional: bool,
 }
 
-/// A condition on slot values, for branches.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub enum Cond {
-    Has(String),
-    Missing(String),
-    Equals(String, Value),
-    OneOf(String, Vec<Value>),
-    /// The slot's number (or money amount) is below the bound.
-    Below(String, f64),
-    Above(String, f64),
-}
-
 /// One step of a flow.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub enum Step {
@@ -103,7 +94,7 @@ pub enum Step {
     /// Hand the conversation to a human, with a reason.
     Handoff(String),
     If {
-        when: Cond,
+        when: Condition,
         then: Vec<Step>,
         #[serde(default)]
         otherwise: Vec<Step>,
@@ -159,6 +150,10 @@ impl Default for Settings {
 #[serde(rename = "Flows", deny_unknown_fields)]
 struct FlowsFile {
     #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
     settings: Settings,
     #[serde(default)]
     slots: BTreeMap<String, SlotDef>,
@@ -174,7 +169,7 @@ pub(crate) enum Op {
     Action(String),
     Say(String),
     Handoff(String),
-    JumpUnless(Cond, usize),
+    JumpUnless(Condition, usize),
     Jump(usize),
 }
 
@@ -189,6 +184,10 @@ pub enum FlowError {
 /// The domain's slots and flows, checked and compiled.
 #[derive(Debug, Clone)]
 pub struct FlowSet {
+    /// What the bot calls itself (the chat banner; `{bot_name}` in replies).
+    pub name: Option<String>,
+    /// What the bot is for, in a few words (the chat banner).
+    pub description: Option<String>,
     pub settings: Settings,
     pub slots: BTreeMap<String, SlotDef>,
     pub flows: BTreeMap<String, FlowDef>,
@@ -218,8 +217,8 @@ impl FlowSet {
             compile(&flow.steps, &mut ops);
             for op in &ops {
                 let slot = match op {
-                    Op::Collect(slot) => Some(slot),
-                    Op::JumpUnless(cond, _) => Some(cond_slot(cond)),
+                    Op::Collect(slot) => Some(slot.as_str()),
+                    Op::JumpUnless(cond, _) => Some(cond.slot()),
                     _ => None,
                 };
                 if let Some(slot) = slot
@@ -236,7 +235,7 @@ impl FlowSet {
                 return Err(invalid(format!("flows `{other}` and `{name}` are both started by intent `{}`", flow.intent)));
             }
         }
-        Ok(Self { settings: file.settings, slots: file.slots, flows: file.flows, programs, patterns })
+        Ok(Self { name: file.name, description: file.description, settings: file.settings, slots: file.slots, flows: file.flows, programs, patterns })
     }
 
     /// The flow an intent starts, if any.
@@ -288,6 +287,20 @@ impl FlowSet {
         self.programs.get(flow)?.iter().position(|op| matches!(op, Op::Collect(s) if s == slot))
     }
 
+    /// The next question of `flow` after step `pc` — (its step, its slot) — skipping slots
+    /// `filled` says have values; none when another kind of step comes first.
+    pub(crate) fn question_after(&self, flow: &str, pc: usize, filled: impl Fn(&str) -> bool) -> Option<(usize, String)> {
+        let program = self.programs.get(flow)?;
+        for (at, op) in program.iter().enumerate().skip(pc + 1) {
+            match op {
+                Op::Collect(slot) if filled(slot) => continue,
+                Op::Collect(slot) => return Some((at, slot.clone())),
+                _ => return None,
+            }
+        }
+        None
+    }
+
     /// A flow that needs nothing from the user (an FAQ answer, a greeting, a listing).
     pub fn answers_at_once(&self, flow: &str) -> bool {
         self.flow_slots(flow).is_empty()
@@ -303,12 +316,6 @@ impl FlowSet {
 
     pub(crate) fn description(&self, flow: &str) -> String {
         self.flows.get(flow).and_then(|f| f.description.clone()).unwrap_or_else(|| flow.replace('_', " "))
-    }
-}
-
-pub(crate) fn cond_slot(cond: &Cond) -> &String {
-    match cond {
-        Cond::Has(s) | Cond::Missing(s) | Cond::Equals(s, _) | Cond::OneOf(s, _) | Cond::Below(s, _) | Cond::Above(s, _) => s,
     }
 }
 

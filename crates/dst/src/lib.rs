@@ -11,8 +11,12 @@
 //!   out-of-scope fallback, re-prompts with a reason and a retry cap, and hand-off.
 //! - [`DialogueState`]: the whole state, serializable (inspect it as JSON); a state stored under
 //!   other flows is brought in line with the current ones ([`Tracker::migrate`]).
+//! - From outside a turn: a desk sets a slot ([`Tracker::set_slot`]); a blank message gets the
+//!   waiting question again without becoming a turn ([`Tracker::reprompt`]).
 
 mod carry;
+mod condition;
+mod desk;
 mod fill;
 mod flows;
 mod migrate;
@@ -21,6 +25,7 @@ mod state;
 mod tracker;
 mod validate;
 
-pub use flows::{Cond, FlowDef, FlowError, FlowSet, Settings, SlotDef, SlotType, Step};
+pub use condition::Condition;
+pub use flows::{FlowDef, FlowError, FlowSet, Settings, SlotDef, SlotType, Step};
 pub use state::{DialogueState, Frame, SlotValue, TurnRecord};
 pub use tracker::{ActionRunner, HandoffSummary, Output, Rule, Tracker, TurnEntity, TurnOutcome, UserTurn};

@@ -72,11 +72,13 @@ impl Tracker {
         if frame.offered.as_deref().is_some_and(|slot| !collects(slot)) {
             frame.offered = None;
         }
-        if frame.requested.as_deref().is_some_and(|slot| !collects(slot)) {
+        // The question the frame waited on is gone: its step is re-found even at the same index.
+        let question_gone = frame.requested.as_deref().is_some_and(|slot| !collects(slot));
+        if question_gone {
             frame.requested = None;
         }
         let found = self.step_now(frame);
-        if found != frame.pc {
+        if found != frame.pc || question_gone {
             changes.push(Rule::StepRefound { flow: frame.flow.clone(), from: frame.pc, to: found });
             frame.pc = found;
         }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use crate::state::DialogueState;
-use crate::tracker::{Rule, Tracker, Turn, UserTurn, flow_slot};
+use crate::tracker::{Rule, Tracker, Turn, UserTurn, count_words, flow_slot};
 
 /// What the turn's intent means to the policy.
 struct Reading {
@@ -18,6 +18,9 @@ struct Reading {
     /// At least `request_confidence`: taken as a request where the bot waits for a value.
     sure: bool,
 }
+
+/// Words a message needs to be taken as an answer of its own to the question after an offer.
+const ANSWER_WORDS: usize = 4;
 
 const CANNOT_GIVE_A_VALUE: &str = "the customer could not give a valid value after repeated attempts";
 
@@ -92,7 +95,10 @@ impl Tracker {
     }
 
     /// A value settled earlier was offered for `slot`: yes takes it, no asks plainly, a value
-    /// fills the slot, anything else is handled as an answer to the question.
+    /// fills the slot. A message that is none of these but answers the question after it, in
+    /// words of its own ("For order 48213?" — "the jug came cracked on arrival"), takes the offer
+    /// as read and answers that one; anything else ("that one yes") is handled as an answer to
+    /// the offered slot's question.
     fn answer_offer(&self, state: &mut DialogueState, turn: &mut Turn, reading: &Reading, slot: &str) {
         let Some(frame) = state.frames.last_mut() else { return };
         frame.offered = None;
@@ -106,7 +112,27 @@ impl Tracker {
                 return self.run(state, turn);
             }
         }
+        let elsewhere = reading.flow.as_ref().is_some_and(|f| *f != frame.flow && reading.confident);
+        let own_words = count_words(&turn.input.text) >= ANSWER_WORDS;
+        if own_words && !elsewhere && !self.is_yes_or_no(turn) && !self.gives_value_for(turn, slot) {
+            let next = self.flows.question_after(&frame.flow, frame.pc, |s| frame.slots.contains_key(s));
+            if let Some((at, next)) = next {
+                self.accept_offer(state, turn, slot);
+                if let Some(frame) = state.frames.last_mut() {
+                    (frame.pc, frame.requested) = (at, Some(next.clone()));
+                }
+                turn.rule(Rule::OfferTakenAsRead { slot: slot.to_string(), next });
+            }
+        }
         self.collecting(state, turn, reading)
+    }
+
+    /// Whether the message holds a value for `slot`: a reading it takes, or (for a text slot)
+    /// the whole message as a value it accepts.
+    fn gives_value_for(&self, turn: &mut Turn, slot: &str) -> bool {
+        let read = turn.input.entities.iter().any(|e| e.readings().any(|(kind, _)| self.accepts(slot, kind)));
+        let text = json!(turn.input.text.clone());
+        read || self.flows.slots.get(slot).is_some_and(|d| matches!(d.kind, crate::SlotType::Text)) && self.check(turn, slot, &text, None).is_ok()
     }
 
     /// Waiting for yes or no. A value changes the summary (with or without a "no"), and the

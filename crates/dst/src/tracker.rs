@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::flows::{Cond, FlowSet, Op, cond_slot};
+use crate::flows::{FlowSet, Op};
 use crate::state::{DialogueState, Frame, SlotValue, TurnRecord};
 use crate::validate::display;
 
@@ -93,6 +93,12 @@ pub enum Rule {
     CarriedOffered { slot: String, value: String },
     /// The user took the offered value.
     CarriedAccepted { slot: String },
+    /// The request pointed back at a value the conversation has ("a refund for it", "that
+    /// order", "这个订单"): taken without offering it.
+    CarriedReferred { slot: String },
+    /// Neither yes, no nor a value for the offered slot, but an answer to the next question:
+    /// the offer was taken as read.
+    OfferTakenAsRead { slot: String, next: String },
     /// Another flow began over the active one, which waits and resumes after it.
     Parked { flow: String, by: String },
     /// Cancel and a new request in one message: the old flow closed, the new one began.
@@ -124,6 +130,8 @@ impl std::fmt::Display for Rule {
             Rule::Declined { slot } => write!(f, "declined: {slot} left empty"),
             Rule::CarriedOffered { slot, value } => write!(f, "carried-over value offered: {slot} = {value:?}"),
             Rule::CarriedAccepted { slot } => write!(f, "carried-over value taken: {slot}"),
+            Rule::CarriedReferred { slot } => write!(f, "carried-over value taken: the request referred back to {slot}"),
+            Rule::OfferTakenAsRead { slot, next } => write!(f, "carried-over value taken as read: {slot} offered, the message answered {next}"),
             Rule::Parked { flow, by } => write!(f, "switch: {flow} on hold while {by} runs"),
             Rule::Switched { from, to } => write!(f, "switch: {from} cancelled, {to} started"),
             Rule::Recovery { misses } => write!(f, "recovery: {misses} misses in a row, said what the bot can do"),
@@ -237,10 +245,18 @@ impl Tracker {
     /// The turn without a leading yes or no that nothing asked for, when a request follows it
     /// in the message ("ok, where is order 12345?" while the bot waits for a reason): the request
     /// becomes the turn (the whole text kept), with the rule that says so.
+    ///
+    /// A change of mind is the other kind of lead-in: "no, scratch that. I need to claim $420",
+    /// "算了，先帮我驳回EXP-2471" — a cancel (with or without a no) before a request for another
+    /// flow, where nothing asked yes or no, cancels the active flow and the request starts
+    /// (the new request makes a cancel that would be too unsure alone a clear one).
     fn without_filler<'a>(&self, state: &DialogueState, input: &'a UserTurn) -> (std::borrow::Cow<'a, UserTurn>, Option<Rule>) {
         let settings = &self.flows.settings;
-        let yes_no = input.intent == settings.affirm || input.intent == settings.deny;
         let asked_yes_no = state.frames.last().is_some_and(|f| f.confirming || f.offered.is_some());
+        if let Some(switch) = self.change_of_mind(state, input).filter(|_| !asked_yes_no) {
+            return (std::borrow::Cow::Owned(switch), None);
+        }
+        let yes_no = input.intent == settings.affirm || input.intent == settings.deny;
         match input.more.first().filter(|next| yes_no && !asked_yes_no && self.request_flow(next).is_some()) {
             Some(next) => {
                 let mut promoted = UserTurn { text: input.text.clone(), more: input.more[1..].to_vec(), ..next.clone() };
@@ -253,6 +269,25 @@ impl Tracker {
     }
 
     /// A further request from the same utterance.
+    /// The turn as one cancel, sure as the request after it, when the message leads with
+    /// cancel (and no / yes) before a request for a flow other than the active one.
+    fn change_of_mind(&self, state: &DialogueState, input: &UserTurn) -> Option<UserTurn> {
+        let settings = &self.flows.settings;
+        let active = state.active_flow()?;
+        let spans: Vec<&UserTurn> = std::iter::once(input).chain(&input.more).collect();
+        let at = spans.iter().position(|s| self.request_flow(s).is_some())?;
+        let lead = &spans[..at];
+        let lead_in = |s: &&UserTurn| [&settings.cancel, &settings.deny, &settings.affirm].contains(&&s.intent);
+        let cancels = lead.iter().any(|s| s.intent == settings.cancel && s.confidence >= settings.request_confidence);
+        let request = spans[at];
+        if !cancels || !lead.iter().all(lead_in) || self.request_flow(request) == Some(active) {
+            return None;
+        }
+        let entities = lead.iter().flat_map(|s| s.entities.iter().cloned()).collect();
+        let more = spans[at..].iter().map(|s| (*s).clone()).map(|s| UserTurn { more: Vec::new(), ..s }).collect();
+        Some(UserTurn { text: input.text.clone(), intent: settings.cancel.clone(), confidence: request.confidence, entities, more })
+    }
+
     fn follow_up(&self, state: &mut DialogueState, turn: &mut Turn, request: &UserTurn) {
         let Some(flow) = self.request_flow(request).map(str::to_string) else { return };
         if state.frames.iter().any(|f| f.flow == flow) {
@@ -320,6 +355,7 @@ impl Tracker {
         let (_, invalid) = self.fill(&mut frame, turn, false);
         self.fill_from_earlier(&mut frame, turn);
         state.frames.push(frame);
+        self.take_referred(state, turn);
         if invalid && self.over_retry_cap(state) {
             return self.hand_off(state, turn, "the customer could not give a valid value after repeated attempts");
         }
@@ -426,7 +462,7 @@ impl Tracker {
                 }
                 Op::Handoff(reason) => return self.hand_off(state, turn, &reason),
                 Op::JumpUnless(cond, target) => {
-                    frame.pc = if holds(&cond, &frame.values()) { frame.pc + 1 } else { target };
+                    frame.pc = if cond.holds(&frame.values()) { frame.pc + 1 } else { target };
                 }
                 Op::Jump(target) => frame.pc = target,
             }
@@ -459,6 +495,25 @@ impl Tracker {
 
     /// What the human agent needs: the goal, filled slots, open questions and the last user
     /// turns (`latest` is the turn being handled, not yet in the history).
+    /// What to say to a message with nothing in it (empty or blank): the question waiting for
+    /// the user again, else what the bot can do; nothing while a human has the conversation.
+    /// The state is untouched: such a message is no turn.
+    pub fn reprompt(&self, state: &DialogueState) -> Vec<Output> {
+        if state.handed_off.is_some() {
+            return Vec::new();
+        }
+        let waiting = state.frames.last().and_then(|frame| {
+            let program = self.flows.programs.get(&frame.flow)?;
+            let response = match (&frame.requested, program.get(frame.pc)) {
+                (_, Some(Op::Confirm(response))) if frame.confirming => response.clone(),
+                (Some(slot), _) => self.flows.ask_response(slot),
+                _ => return None,
+            };
+            Some(Output::Say { response, slots: frame.values() })
+        });
+        vec![waiting.unwrap_or(Output::Say { response: "capabilities".into(), slots: BTreeMap::new() })]
+    }
+
     fn handoff_summary(&self, state: &DialogueState, reason: &str, latest: Option<&str>) -> HandoffSummary {
         let frame = state.frames.last();
         let history = if latest.is_some() { 4 } else { 5 };
@@ -478,23 +533,6 @@ pub(crate) fn flow_slot(description: &str) -> BTreeMap<String, Value> {
     BTreeMap::from([("flow".to_string(), json!(description))])
 }
 
-fn holds(cond: &Cond, slots: &BTreeMap<String, Value>) -> bool {
-    let value = slots.get(cond_slot(cond));
-    let number = value.and_then(|v| v.get("amount").and_then(Value::as_f64).or_else(|| v.as_f64()));
-    let same = |a: &Value, b: &Value| match (a, b) {
-        (Value::String(x), Value::String(y)) => x.eq_ignore_ascii_case(y),
-        _ => a.as_f64().is_some() && a.as_f64() == b.as_f64() || a == b,
-    };
-    match cond {
-        Cond::Has(_) => value.is_some(),
-        Cond::Missing(_) => value.is_none(),
-        Cond::Equals(_, expected) => value.is_some_and(|v| same(v, expected)),
-        Cond::OneOf(_, options) => value.is_some_and(|v| options.iter().any(|o| same(v, o))),
-        Cond::Below(_, bound) => number.is_some_and(|n| n < *bound),
-        Cond::Above(_, bound) => number.is_some_and(|n| n > *bound),
-    }
-}
-
 /// Whether a span is its values and at most one word besides.
 fn value_and_a_word(span: &UserTurn) -> bool {
     span.words_besides_values().is_some_and(|words| words <= 1)
@@ -508,11 +546,11 @@ impl UserTurn {
             return None;
         }
         let rest = self.entities.iter().fold(self.text.clone(), |text, e| text.replacen(&e.value, " ", 1));
-        let words = rest
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(|w| if w.is_ascii() { 1 } else { w.chars().count().div_ceil(2) })
-            .sum();
-        Some(words)
+        Some(count_words(&rest))
     }
+}
+
+/// Words in a text; a run of Chinese characters counts one word for every two.
+pub(crate) fn count_words(text: &str) -> usize {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(|w| if w.is_ascii() { 1 } else { w.chars().count().div_ceil(2) }).sum()
 }

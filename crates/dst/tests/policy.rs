@@ -242,6 +242,51 @@ fn an_optional_question_can_be_declined() {
 }
 
 #[test]
+fn a_request_that_points_back_takes_the_settled_value_and_an_answer_takes_an_offer_as_read() {
+    let mut chat = Chat::new();
+    chat.say(with(turn("where is order 48213", "order_status", 0.95), vec![order("48213")]));
+    let out = chat.say(turn("can I get my money back for it", "refund", 0.9));
+    assert_eq!(responses(&out), ["ask_reason"]);
+    assert!(matches!(&out.rules[..], [Rule::CarriedReferred { slot }] if slot == "order_id"), "{:?}", out.rules);
+
+    // Offered, and answered with the next question's answer, in words of its own.
+    let mut chat = Chat::new();
+    chat.say(with(turn("where is order 48213", "order_status", 0.95), vec![order("48213")]));
+    chat.say(turn("refund please", "refund", 0.9));
+    let out = chat.say(turn("the jug came cracked on arrival", "out_of_scope", 0.5));
+    assert_eq!(responses(&out), ["ask_amount"]);
+    assert_eq!((chat.slot("order_id"), chat.slot("reason")), (Some(json!("48213")), Some(json!("the jug came cracked on arrival"))));
+    assert!(out.rules.contains(&Rule::OfferTakenAsRead { slot: "order_id".into(), next: "reason".into() }), "{:?}", out.rules);
+    // Two words are no answer of their own: the offer's question again.
+    let mut chat = Chat::new();
+    chat.say(with(turn("where is order 48213", "order_status", 0.95), vec![order("48213")]));
+    chat.say(turn("refund please", "refund", 0.9));
+    chat.say(turn("hmm what", "out_of_scope", 0.5));
+    assert_eq!(chat.slot("reason"), None);
+}
+
+#[test]
+fn a_cancel_before_a_request_for_another_flow_switches_to_it() {
+    let mut chat = Chat::new();
+    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    // "no, scratch that. what are your hours?": the cancel alone is too unsure (0.75) to leave
+    // a flow; the request after it makes it clear.
+    let mut message = turn("no", "deny", 0.9);
+    message.more = vec![turn("scratch that", "cancel", 0.75), turn("I need a survey", "survey", 0.95)];
+    let out = chat.say(message);
+    assert!(out.rules.contains(&Rule::Switched { from: "refund".into(), to: "survey".into() }), "{:?}", out.rules);
+    assert_eq!(chat.state.active_flow(), Some("survey"));
+    assert!(chat.state.frames.iter().all(|f| f.flow != "refund"));
+    // A no alone before a request is filler (the request interrupts; the refund waits).
+    let mut chat = Chat::new();
+    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let mut message = turn("no", "deny", 0.9);
+    message.more = vec![turn("I need a survey", "survey", 0.95)];
+    chat.say(message);
+    assert!(chat.state.frames.iter().any(|f| f.flow == "refund"));
+}
+
+#[test]
 fn another_flow_interrupts_with_its_own_values_and_the_first_resumes_with_its_own() {
     let mut chat = Chat::new();
     chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
@@ -255,7 +300,7 @@ fn another_flow_interrupts_with_its_own_values_and_the_first_resumes_with_its_ow
 fn a_settled_value_is_offered_to_the_next_flow() {
     let mut chat = Chat::new();
     chat.say(with(turn("where is order 48213", "order_status", 0.95), vec![order("48213")]));
-    let out = chat.say(turn("can I get my money back for it", "refund", 0.9));
+    let out = chat.say(turn("I'd like my money back", "refund", 0.9));
     assert_eq!(responses(&out), ["offer_order_id"]);
     assert!(matches!(&out.rules[..], [Rule::CarriedOffered { slot, value }] if slot == "order_id" && value == "48213"));
     let out = chat.say(turn("yes", "affirm", 1.0));

@@ -67,9 +67,14 @@ impl TrainSettings {
     }
 }
 
+/// The version of `trainer.json` this crate writes and reads.
+pub const CHECKPOINT_FORMAT: u32 = 1;
+
 /// What a checkpoint records besides tensors.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CheckpointState {
+    /// [`CHECKPOINT_FORMAT`] when written; checked on resume.
+    pub format: u32,
     pub step: usize,
     pub settings: TrainSettings,
     pub config: Gpt2Config,
@@ -172,6 +177,7 @@ impl Trainer {
         self.model.clone().save_file(temp(MODEL_FILE)).map_err(|e| record_error(&temp(MODEL_FILE), e))?;
         self.optimizer.save(temp(OPTIMIZER_FILE)).map_err(|e| record_error(&temp(OPTIMIZER_FILE), e))?;
         let state = CheckpointState {
+            format: CHECKPOINT_FORMAT,
             step: self.step,
             settings: self.settings.clone(),
             config: self.config.clone(),
@@ -192,7 +198,12 @@ impl Trainer {
             std::io::ErrorKind::NotFound => Error::MissingFile { path: path.clone(), what: "a training checkpoint to resume from" },
             _ => Error::io(&path, e),
         })?;
-        serde_json::from_str(&text).map_err(|e| Error::Config { path, message: e.to_string() })
+        let state: CheckpointState = serde_json::from_str(&text).map_err(|e| Error::Config { path: path.clone(), message: e.to_string() })?;
+        if state.format != CHECKPOINT_FORMAT {
+            let message = format!("checkpoint format {} — this deskbot resumes format {CHECKPOINT_FORMAT}; start the training afresh", state.format);
+            return Err(Error::Config { path, message });
+        }
+        Ok(state)
     }
 
     /// Continues from a checkpoint written by [`Trainer::save_checkpoint`]. The data must be

@@ -120,6 +120,13 @@ fn resuming_from_a_checkpoint_matches_an_uninterrupted_run() {
     let other = prepare(12);
     let error = Trainer::resume(dir.path(), &other.data.train, other.data.fingerprint(), &device).err().unwrap().to_string();
     assert!(error.contains("other data"), "{error}");
+
+    // A checkpoint of another format version: refused, naming the file and the version.
+    let state = dir.path().join("trainer.json");
+    let text = std::fs::read_to_string(&state).unwrap().replacen("\"format\": 1", "\"format\": 7", 1);
+    std::fs::write(&state, text).unwrap();
+    let error = Trainer::resume(dir.path(), &setup.data.train, setup.data.fingerprint(), &device).err().unwrap().to_string();
+    assert!(error.contains("trainer.json") && error.contains("format 7"), "{error}");
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Built-in typed values: money with currency, numbers, dates (absolute and relative, English
-//! and Chinese), durations, emails, phone numbers. Each finder returns byte spans with the
+//! and Chinese), durations, emails, phone numbers, identifiers (letters and digits as reference
+//! numbers are written: "CTR-8812", "NW-2291", "INV2024-77"). Each finder returns byte spans with the
 //! normalized value. Numbers and money also come in words ("forty dollars", "三千五百元",
 //! "8万"; see [`crate::numerals`]).
 
@@ -19,6 +20,7 @@ pub enum Builtin {
     Duration,
     Email,
     Phone,
+    Identifier,
 }
 
 /// A value found in text: byte span, matched text, normalized value.
@@ -39,6 +41,7 @@ impl Builtin {
             Builtin::Duration => durations(text),
             Builtin::Email => simple(&EMAIL, text),
             Builtin::Phone => simple(&PHONE, text),
+            Builtin::Identifier => identifiers(text),
         };
         found.sort_by_key(|f| (std::cmp::Reverse(f.end - f.start), f.start));
         let mut kept: Vec<Found> = Vec::new();
@@ -73,8 +76,21 @@ static CURRENCY_AFTER: LazyLock<Regex> =
 static CURRENCY_BEFORE: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)(\$|US\$|€|£|¥|￥|\b(?:usd|eur|gbp|cny|rmb|jpy))\s?$"));
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| re(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"));
 static PHONE: LazyLock<Regex> = LazyLock::new(|| re(r"\+?\d[\d\s().-]{6,}\d"));
-static DURATION: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)\b(\d+|a|an|one|two|three|four|five|six|seven|ten)\s+(day|week|month)s?\b|(\d+)\s?(天|周|个月)"));
+static DURATION: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(\d+|a|an|one|two|three|four|five|six|seven|ten)\s+(day|week|month)s?\b|([\d零〇一二两三四五六七八九十百]+)\s?(天|周|个星期|星期|个月)",
+    )
+});
+
+/// Up to six letters, an optional separator, at least two digits, then more letters, digits
+/// and separators. ASCII word boundaries, so an id inside Chinese text is found. (Digits alone
+/// are numbers; a domain's own patterns say which of them are ids.)
+static IDENTIFIER: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)(?-u:\b)[A-Z]{1,6}[-_/]?\d{2,}(?:[-_/]?[A-Z\d]+)*(?-u:\b)"));
+
+/// Identifiers, upper-cased.
+fn identifiers(text: &str) -> Vec<Found> {
+    IDENTIFIER.find_iter(text).map(|m| Found { start: m.start(), end: m.end(), normalized: json!(m.as_str().to_uppercase()) }).collect()
+}
 
 fn simple(pattern: &Regex, text: &str) -> Vec<Found> {
     pattern.find_iter(text).map(|m| Found { start: m.start(), end: m.end(), normalized: json!(m.as_str()) }).collect()
@@ -151,6 +167,11 @@ fn numbers(text: &str) -> Vec<Found> {
     found
 }
 
+/// The value of a run that is one Chinese numeral ("两", "二十", "十五").
+fn whole_chinese_number(run: &str) -> Option<f64> {
+    crate::numerals::chinese(run).into_iter().find(|n| n.start == 0 && n.end == run.len()).map(|n| n.value)
+}
+
 fn durations(text: &str) -> Vec<Found> {
     DURATION
         .captures_iter(text)
@@ -169,11 +190,11 @@ fn durations(text: &str) -> Vec<Found> {
                 "six" => 6.0,
                 "seven" => 7.0,
                 "ten" => 10.0,
-                digits => digits.parse().ok()?,
+                digits => digits.parse().ok().or_else(|| whole_chinese_number(digits))?,
             };
             let days = count
                 * match unit.to_lowercase().as_str() {
-                    "week" | "周" => 7.0,
+                    "week" | "周" | "星期" | "个星期" => 7.0,
                     "month" | "个月" => 30.0,
                     _ => 1.0,
                 };
@@ -379,6 +400,21 @@ mod tests {
         assert_eq!(values(Builtin::Number, "金额50万"), vec![json!(500000.0)]);
         assert!(values(Builtin::Number, "帮我查一下").is_empty(), "a lone 一 is a word");
         assert_eq!(values(Builtin::Duration, "3 days off"), vec![json!({"days": 3.0})]);
+        assert_eq!(
+            values(Builtin::Duration, "请两天假，再加二十天和三个星期"),
+            vec![json!({"days": 2.0}), json!({"days": 20.0}), json!({"days": 21.0})]
+        );
         assert_eq!(values(Builtin::Email, "mail a.b@example.com now"), vec![json!("a.b@example.com")]);
+    }
+
+    #[test]
+    fn identifiers_in_any_common_form() {
+        let ids = |text| values(Builtin::Identifier, text);
+        assert_eq!(
+            ids("contract CTR-8812 with NW-2291, k-88 and INV2024-77/B"),
+            vec![json!("CTR-8812"), json!("NW-2291"), json!("K-88"), json!("INV2024-77/B")]
+        );
+        assert_eq!(ids("合同号AP-20417，订单#48213"), vec![json!("AP-20417")]);
+        assert!(ids("an A4 sheet, Q3 numbers, 48213 and $45").is_empty(), "one digit, or no letters, is no identifier");
     }
 }

@@ -120,6 +120,19 @@ pub struct Report {
     pub oos_sweep: Vec<ThresholdPoint>,
     /// How well the top intent's confidence matches how often it is right (in-scope examples).
     pub calibration: Option<Reliability>,
+    /// Every utterance given the wrong intent, in test order.
+    pub missed: Vec<Missed>,
+    /// The predicted label of every test utterance, in order (to pool folds).
+    #[serde(skip)]
+    pub predicted: Vec<String>,
+}
+
+/// An utterance given the wrong intent.
+#[derive(Debug, Clone, Serialize)]
+pub struct Missed {
+    pub text: String,
+    pub intent: String,
+    pub predicted: String,
 }
 
 /// Reliability of the confidences: in-scope examples grouped by the top intent's confidence
@@ -255,6 +268,13 @@ pub fn score(test: &[Example], predicted: &[String]) -> Report {
         oos_sweep: Vec::new(),
         calibration: None,
         slot_f1: None,
+        missed: test
+            .iter()
+            .zip(predicted)
+            .filter(|(example, guess)| example.intent != **guess)
+            .map(|(example, guess)| Missed { text: example.text.clone(), intent: example.intent.clone(), predicted: guess.clone() })
+            .collect(),
+        predicted: predicted.to_vec(),
     }
 }
 

@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use words::is_cjk;
+
 /// A sparse, L2-normalised feature vector, sorted by feature id.
 pub type Vector = Vec<(u32, f32)>;
 
@@ -57,10 +59,6 @@ fn terms(text: &str) -> Vec<String> {
         }
     }
     out
-}
-
-fn is_cjk(c: char) -> bool {
-    matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF)
 }
 
 impl Featurizer {

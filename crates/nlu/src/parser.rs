@@ -209,22 +209,28 @@ impl Parser {
         let mut entities = self.extractor.extract(&read, today);
         let ranking = self.rank(&read, &entities);
         let intent = self.decide(ranking.first());
-        if let Some(tagger) = &self.slot_tagger {
-            let tagged = tagger.tag(&read, &intent.name);
-            // A value inside a tagged one is part of it: the zip code of an address is no order
-            // number, the house number no amount.
-            entities.retain(|e| !tagged.iter().any(|t| t.start <= e.start && e.end <= t.end && t.slot != e.entity));
-            entities.extend(tagged.into_iter().map(|span| Entity {
-                entity: span.slot,
-                normalized: serde_json::Value::String(span.value.clone()),
-                value: span.value,
-                start: span.start,
-                end: span.end,
-                extractor: "tagger".into(),
-                alternatives: Vec::new(),
-            }));
-        }
+        let Some(tagger) = &self.slot_tagger else {
+            let intents = self.requests(&read, &intent, &entities, today);
+            return ParseResult { text: text.to_string(), intent, ranking, entities, intents };
+        };
+        // Tagged as the message's intent first (a tagged value is never split into requests),
+        // then each further request of another intent as that request, where nothing is
+        // tagged yet ("never mind, I want to complain - the driver was rude": a complaint's
+        // text, which the cancel the message starts with does not hold).
+        join_tagged(&mut entities, tagger.tag(&read, &intent.name));
         let intents = self.requests(&read, &intent, &entities, today);
+        let chars: Vec<char> = read.chars().collect();
+        for request in intents.iter().filter(|r| r.name != intent.name) {
+            let part: String = chars[request.start.min(chars.len())..request.end.min(chars.len())].iter().collect();
+            let shift = |span: SlotSpan| SlotSpan { start: span.start + request.start, end: span.end + request.start, ..span };
+            let fresh: Vec<SlotSpan> = tagger
+                .tag(&part, &request.name)
+                .into_iter()
+                .map(shift)
+                .filter(|span| !entities.iter().any(|e| e.extractor == "tagger" && e.start < span.end && span.start < e.end))
+                .collect();
+            join_tagged(&mut entities, fresh);
+        }
         ParseResult { text: text.to_string(), intent, ranking, entities, intents }
     }
 
@@ -306,6 +312,21 @@ impl Parser {
         spans.push(IntentSpan { name: last.name, confidence: last.confidence, start: char_offset(read, start), end: read.chars().count() });
         spans
     }
+}
+
+/// Adds tagged slot values to the entities. A value inside a tagged one is part of it: the zip
+/// code of an address is no order number, the house number no amount.
+fn join_tagged(entities: &mut Vec<Entity>, tagged: Vec<SlotSpan>) {
+    entities.retain(|e| !tagged.iter().any(|t| t.start <= e.start && e.end <= t.end && t.slot != e.entity));
+    entities.extend(tagged.into_iter().map(|span| Entity {
+        entity: span.slot,
+        normalized: serde_json::Value::String(span.value.clone()),
+        value: span.value,
+        start: span.start,
+        end: span.end,
+        extractor: "tagger".into(),
+        alternatives: Vec::new(),
+    }));
 }
 
 #[cfg(test)]

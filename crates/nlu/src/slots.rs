@@ -27,7 +27,8 @@ pub struct SlotSpan {
 /// Words, single CJK characters (Chinese and Japanese are written without spaces, so a value
 /// may start or end inside a run of them) and single punctuation marks.
 static TOKEN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]|[^\W\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]+|[^\w\s]").expect("a valid regex")
+    let cjk = words::cjk_class();
+    Regex::new(&format!(r"[{cjk}]|[^\W{cjk}]+|[^\w\s]")).expect("a valid regex")
 });
 
 /// A token with its character span.

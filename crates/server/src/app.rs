@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use crate::api_error::ApiError;
 use crate::body;
 use crate::conversations::Conversations;
+use crate::events::Appended;
 
 /// The longest conversation id (`sender`) accepted.
 const MAX_ID_CHARS: usize = 256;
@@ -34,6 +35,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/webhooks/rest/webhook", post(webhook))
         .route("/model/parse", post(parse))
         .route("/conversations/{id}/tracker", get(tracker))
+        .route("/conversations/{id}/tracker/events", post(append_events))
         .route("/conversations/{id}/handoff", post(handoff))
         .route("/conversations/{id}/resume", post(resume))
         .route("/", get(hello))
@@ -187,6 +189,24 @@ async fn parse(State(state): State<Arc<AppState>>, body: Result<Bytes, BytesReje
 
 async fn tracker(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     check_id(&id, "conversation id")?;
+    tracker_json(&state, id).await
+}
+
+/// Rasa's `POST /conversations/{id}/tracker/events`: `slot`, `pause` and `resume` events (one
+/// object or a list) are applied and the tracker is answered.
+async fn append_events(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    check_id(&id, "conversation id")?;
+    let appended: Vec<Appended> = body::json_objects(body, state.max_body)?;
+    let key = id.clone();
+    detached(&state, move |state| async move { state.conversations.append(&key, appended).await }).await?;
+    tracker_json(&state, id).await
+}
+
+async fn tracker_json(state: &AppState, id: String) -> Result<Json<Value>, ApiError> {
     let (stored, conversation, events) = state.conversations.tracker(&id).await?;
     let dialogue = &conversation.state;
     let latest = events.iter().rev().find(|e| e["event"] == "user").map(rasa_message);

@@ -17,9 +17,10 @@ use serde_json::Value;
 
 use crate::actions::ActionWebhooks;
 use crate::api_error::ApiError;
-use crate::events::{Event, EventKind, turn_events};
+use crate::events::{Appended, Event, EventKind, turn_events};
 use crate::metrics::Metrics;
 use crate::store::{Commit, Store, StoreError, Stored};
+use crate::stored_state;
 
 /// How often a change is recomputed after its commit was refused.
 const ATTEMPTS: usize = 5;
@@ -30,6 +31,8 @@ const CACHE_LIMIT: usize = 10_000;
 struct Cached {
     version: u64,
     conversation: Conversation,
+    /// The fingerprint of the domain it was stored under (`None`: before fingerprints).
+    domain: Option<String>,
 }
 
 type Entry = Arc<tokio::sync::Mutex<Option<Cached>>>;
@@ -89,6 +92,7 @@ impl Conversations {
     /// One user message: understood, answered, recorded; acknowledged only once durable.
     pub async fn turn(&self, sender: &str, message: String, metadata: Option<Value>) -> Result<TurnAnswer, ApiError> {
         let started = Instant::now();
+        let blank = message.trim().is_empty();
         let webhooks = self.webhooks.clone();
         let id = sender.to_string();
         let answer = self
@@ -110,7 +114,9 @@ impl Conversations {
             })
             .await;
         let (answer, (failed_actions, render_errors)) = answer?;
-        self.metrics.turns.inc();
+        if !blank {
+            self.metrics.turns.inc();
+        }
         self.metrics.turn_seconds.observe(started.elapsed().as_secs_f64());
         self.metrics.errors.with_label_values(&["action"]).inc_by(failed_actions as u64);
         self.metrics.errors.with_label_values(&["render"]).inc_by(render_errors as u64);
@@ -146,10 +152,35 @@ impl Conversations {
         .await
     }
 
+    /// Events a desk appends: each applied in order, all committed at once or none (a value
+    /// a slot refuses is a 400 that names it).
+    pub async fn append(&self, id: &str, appended: Vec<Appended>) -> Result<(), ApiError> {
+        self.change(id, Missing::Create, move |bot, conversation| {
+            let mut events = Vec::new();
+            for event in &appended {
+                let kind = match event {
+                    Appended::Slot { name, value } => {
+                        bot.set_slot(conversation, name, value).map_err(|why| ApiError::bad_request(format!("slot `{name}`: {why}")))?;
+                        let shown = conversation.state.slot(name).or(conversation.state.settled.get(name)).map(|v| v.value.clone());
+                        EventKind::Slot { name: name.clone(), value: shown.unwrap_or_default(), entity: "desk".into() }
+                    }
+                    Appended::Pause {} if conversation.state.handed_off.is_none() => {
+                        EventKind::Handoff { summary: bot.hand_off(conversation, "paused by the desk") }
+                    }
+                    Appended::Resume {} if conversation.state.resume_bot() => EventKind::Resumed,
+                    Appended::Pause {} | Appended::Resume {} => continue,
+                };
+                events.push(Event::now(kind));
+            }
+            Ok((events, ()))
+        })
+        .await
+    }
+
     /// The stored conversation and its events.
     pub async fn tracker(&self, id: &str) -> Result<(Stored, Conversation, Vec<Value>), ApiError> {
         let stored = self.store.load(id).await.map_err(ApiError::store)?.ok_or_else(|| unknown(id))?;
-        let conversation = decode(&stored.state)?;
+        let conversation = decode(id, &stored.state)?.conversation;
         let events = self.store.events(id).await.map_err(ApiError::store)?;
         Ok((stored, conversation, events))
     }
@@ -188,14 +219,18 @@ impl Conversations {
             let stored_version = self.store.version(id).await.inspect_err(|e| self.count(e)).map_err(ApiError::store)?;
             if cached.as_ref().map(|c| c.version) != stored_version {
                 *cached = match self.store.load(id).await.inspect_err(|e| self.count(e)).map_err(ApiError::store)? {
-                    Some(stored) => Some(Cached { version: stored.version, conversation: decode(&stored.state)? }),
+                    Some(stored) => {
+                        let loaded = decode(id, &stored.state)?;
+                        Some(Cached { version: stored.version, conversation: loaded.conversation, domain: loaded.domain })
+                    }
                     None => None,
                 };
             }
             // Taken out of the cache: if anything below fails, the next turn reloads it.
-            let (version, conversation) = match cached.take() {
-                Some(c) => (c.version, c.conversation),
-                None if missing == Missing::Create => (0, Conversation::new(id)),
+            let domain = &self.bot.domain.fingerprint;
+            let (version, conversation, stored_domain) = match cached.take() {
+                Some(c) => (c.version, c.conversation, c.domain),
+                None if missing == Missing::Create => (0, Conversation::new(id), Some(domain.clone())),
                 None => return Err(unknown(id)),
             };
             let (conversation, changed) = if self.may_block {
@@ -218,12 +253,15 @@ impl Conversations {
                 let changed = change(&self.bot, &mut conversation);
                 (conversation, changed)
             };
-            let (new_events, value) = changed?;
-            let state = serde_json::to_string(&conversation).map_err(ApiError::internal)?;
+            let (mut new_events, value) = changed?;
+            if stored_domain.as_ref() != Some(domain) {
+                new_events.insert(0, Event::now(EventKind::DomainChanged { from: stored_domain, to: domain.clone() }));
+            }
+            let state = stored_state::encode(&conversation, domain).map_err(ApiError::internal)?;
             let commit = Commit { expected: version, state, events: new_events.iter().map(Event::to_json).collect() };
             match self.store.commit(id, commit).await {
                 Ok(()) => {
-                    *cached = Some(Cached { version: version + 1, conversation });
+                    *cached = Some(Cached { version: version + 1, conversation, domain: Some(domain.clone()) });
                     return Ok(value);
                 }
                 Err(StoreError::Conflict) => self.metrics.error("conflict"),
@@ -249,6 +287,6 @@ fn unknown(id: &str) -> ApiError {
     ApiError::not_found(format!("no conversation `{id}`"))
 }
 
-fn decode(state: &str) -> Result<Conversation, ApiError> {
-    serde_json::from_str(state).map_err(|e| ApiError::internal(format!("stored conversation does not decode: {e}")))
+fn decode(id: &str, state: &str) -> Result<stored_state::Loaded, ApiError> {
+    stored_state::decode(id, state).map_err(ApiError::internal)
 }

@@ -55,6 +55,26 @@ pub enum EventKind {
     },
     /// The bot answers again.
     Resumed,
+    /// The conversation was stored under another domain (flows, replies or intents changed
+    /// since, or a state from before domains were recorded: `from` null); this turn brought
+    /// it in line (see the `policy` events that follow for what changed).
+    DomainChanged {
+        from: Option<String>,
+        to: String,
+    },
+}
+
+/// An event a desk appends to a conversation (`POST /conversations/{id}/tracker/events`, with
+/// Rasa's names and fields; others, such as a `timestamp`, are ignored).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Appended {
+    /// Sets a slot (`null` clears it); checked as the user's value would be.
+    Slot { name: String, value: Value },
+    /// The bot stops answering: a human has the conversation.
+    Pause {},
+    /// The bot answers again.
+    Resume {},
 }
 
 impl Event {

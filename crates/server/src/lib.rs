@@ -1,7 +1,8 @@
 //! `deskbot serve`: the bot behind HTTP, for support desks and business systems.
 //!
 //! - Routes ([`router`]): `POST /webhooks/rest/webhook` (Rasa's REST channel shape),
-//!   `POST /model/parse`, `GET /conversations/{id}/tracker`, `POST /conversations/{id}/handoff`
+//!   `POST /model/parse`, `GET /conversations/{id}/tracker` (and `POST …/tracker/events`: slot,
+//!   pause and resume events, as Rasa takes them), `POST /conversations/{id}/handoff`
 //!   and `/resume`, `GET /health`, `GET /metrics` (Prometheus). Optional bearer token, a body
 //!   size limit, and JSON errors that name the problem.
 //! - [`Store`]: SQLite (embedded, group commit), Redis or Postgres. A turn is answered only
@@ -29,6 +30,7 @@ mod conversations;
 mod events;
 mod metrics;
 mod store;
+mod stored_state;
 
 use std::sync::Arc;
 

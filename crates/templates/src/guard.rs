@@ -11,6 +11,8 @@
 
 use std::collections::BTreeSet;
 
+use words::is_cjk;
+
 /// Why a rewording was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rejection {
@@ -142,10 +144,6 @@ fn words(text: &str) -> impl Iterator<Item = Word> + '_ {
         let latin = (!latin.is_empty()).then(|| Word { key: if long { latin.chars().take(5).collect() } else { latin }, content: long });
         cjk.chars().map(|c| Word { key: c.to_string(), content: true }).chain(latin).collect::<Vec<_>>()
     })
-}
-
-fn is_cjk(c: char) -> bool {
-    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF)
 }
 
 fn negations(text: &str) -> usize {

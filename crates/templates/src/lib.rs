@@ -33,7 +33,8 @@ mod guard;
 mod set;
 mod text;
 
+pub use dst::Condition;
 pub use format::{Format, format_value};
 pub use guard::{Rejection, check_rewording, keeps_content, keeps_negation, new_word};
-pub use set::{Condition, Ranker, RenderOptions, Rendered, Rephraser, Slots, TemplateError, TemplateSet, Variation};
+pub use set::{Ranker, RenderOptions, Rendered, Rephraser, Slots, TemplateError, TemplateSet, Variation};
 pub use text::{Piece, Template};

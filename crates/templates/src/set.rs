@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
+use dst::Condition;
+
 use crate::format::format_value;
 use crate::guard::{Rejection, check_rewording};
 use crate::text::{Piece, Template};
@@ -21,35 +23,6 @@ pub trait Ranker {
 /// Rewords a reply; `None` when it has nothing better.
 pub trait Rephraser {
     fn rephrase(&self, context: &str, reply: &str, seed: u64) -> Option<String>;
-}
-
-/// A condition on the slots for a variation to apply.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub enum Condition {
-    Has(String),
-    Missing(String),
-    Equals(String, Value),
-    OneOf(String, Vec<Value>),
-}
-
-impl Condition {
-    fn holds(&self, slots: &Slots) -> bool {
-        match self {
-            Condition::Has(name) => slots.get(name).is_some_and(|v| !v.is_null()),
-            Condition::Missing(name) => slots.get(name).is_none_or(Value::is_null),
-            Condition::Equals(name, value) => slots.get(name).is_some_and(|v| loosely_equal(v, value)),
-            Condition::OneOf(name, values) => slots.get(name).is_some_and(|v| values.iter().any(|x| loosely_equal(v, x))),
-        }
-    }
-}
-
-/// Strings compare case-insensitively; numbers by value.
-fn loosely_equal(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::String(x), Value::String(y)) => x.eq_ignore_ascii_case(y),
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        _ => a == b,
-    }
 }
 
 /// One way of saying a response.
@@ -201,10 +174,7 @@ impl TemplateSet {
         let mut refs = BTreeMap::new();
         for (response, (path, variations)) in &self.responses {
             for variation in variations {
-                let conditions = variation.when.iter().map(|condition| {
-                    let (Condition::Has(name) | Condition::Missing(name) | Condition::Equals(name, _) | Condition::OneOf(name, _)) = condition;
-                    name.as_str()
-                });
+                let conditions = variation.when.iter().map(Condition::slot);
                 for name in variation.template.slot_names().chain(conditions) {
                     refs.entry(name.to_string()).or_insert_with(|| (response.clone(), path.clone()));
                 }

@@ -41,10 +41,12 @@ const HELP: &str = "Commands: /state (dialogue state as JSON), /explain (last tu
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let domain = args.domain.load()?;
-    // The bundled domain says what it is; another is named by where it came from.
-    let about = match &args.domain.domain {
-        None => "approvals and customer service".to_string(),
-        Some(_) => format!("the domain in {}", domain.source.display()),
+    // A domain says what it is (`name` and `description` in flows.ron), else where it came from.
+    let title = match (&domain.flows.name, &domain.flows.description) {
+        (Some(name), Some(description)) => format!("{name} — {description}"),
+        (Some(name), None) => name.clone(),
+        (None, Some(description)) => format!("deskbot — {description}"),
+        (None, None) => format!("deskbot — the domain in {}", domain.source.display()),
     };
     let mut bot = args.model.bot(domain)?;
     bot.channel = args.channel.clone();
@@ -53,7 +55,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut conversation = Conversation::new("terminal").with_seed(args.seed);
     let mut last: Option<TurnResult> = None;
     let mut editor = DefaultEditor::new()?;
-    println!("deskbot — {about}. Type a message; {HELP}.");
+    println!("{title}. Type a message; {HELP}.");
     loop {
         let line = match editor.readline("you> ") {
             Ok(line) => line,

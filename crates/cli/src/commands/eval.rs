@@ -5,9 +5,10 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 use indicatif::{ProgressBar, ProgressStyle};
-use nlu::eval::{Example, Report, domain_examples, domain_from_examples, domain_with_examples, evaluate, evaluate_slots, folds, load_jsonl};
+use nlu::eval::{Example, Report, domain_examples, domain_from_examples, domain_with_examples, evaluate, evaluate_slots, folds, load_jsonl, score};
 use nlu::{NluDomain, Parser};
 
+use super::eval_advice::print_advice;
 use super::{Gpt2FeaturesArg, describe_encoder_choice, print_line};
 
 #[derive(clap::Subcommand, Debug)]
@@ -43,6 +44,10 @@ pub struct NluArgs {
     /// 0]; a domain uses its own `oos_threshold`
     #[arg(long, conflicts_with = "domain")]
     oos_threshold: Option<f32>,
+    /// Intents below this F1 are listed with what they are mistaken for and the utterances
+    /// they missed (examples to add)
+    #[arg(long, default_value_t = 0.9, value_name = "F1")]
+    weak_below: f64,
     /// Print the report(s) as JSON
     #[arg(long)]
     json: bool,
@@ -115,6 +120,12 @@ fn run_nlu(args: NluArgs) -> anyhow::Result<()> {
         }
         print_report(report)?;
     }
+    // Advice over every test utterance at once (all folds pooled).
+    let tests: Vec<Example> = splits.iter().flat_map(|(_, test)| test.iter().cloned()).collect();
+    let predicted: Vec<String> = reports.iter().flat_map(|r| r.predicted.iter().cloned()).collect();
+    let pooled = score(&tests, &predicted);
+    print_line(if reports.len() > 1 { "advice (all folds):" } else { "advice:" })?;
+    print_advice(&pooled, args.weak_below)?;
     if reports.len() > 1 {
         let mean = |f: fn(&Report) -> f64| reports.iter().map(f).sum::<f64>() / reports.len() as f64;
         print_line(&format!("mean over {} folds: accuracy {:.4}, macro-F1 {:.4}", reports.len(), mean(|r| r.accuracy), mean(|r| r.macro_f1)))?;
@@ -195,11 +206,6 @@ fn print_report(report: &Report) -> anyhow::Result<()> {
                 point.threshold, point.oos_recall, point.in_scope_accuracy
             ))?;
         }
-    }
-    let mut worst: Vec<_> = report.per_intent.iter().collect();
-    worst.sort_by(|a, b| a.f1.total_cmp(&b.f1));
-    for m in worst.iter().take(5) {
-        print_line(&format!("  weakest: {:<32} P {:.3} R {:.3} F1 {:.3} (n={})", m.intent, m.precision, m.recall, m.f1, m.support))?;
     }
     for (gold, predicted, n) in report.confusions.iter().take(5) {
         print_line(&format!("  confused: {gold} → {predicted} ×{n}"))?;

@@ -7,6 +7,7 @@ pub mod chat;
 pub mod check;
 pub mod corpus;
 pub mod eval;
+pub mod eval_advice;
 pub mod eval_dialogues;
 pub mod eval_lm;
 pub mod eval_rephrase;

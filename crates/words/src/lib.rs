@@ -1,0 +1,44 @@
+//! Where words begin and end in text of any script: the one home of that convention, shared
+//! by the recognizer's features and slot tagger (`nlu`) and the rewording guard (`templates`).
+//!
+//! Chinese, Japanese and Korean syllable or ideograph characters are words of their own here:
+//! those scripts are written without spaces (Korean with them, but one syllable block still
+//! carries meaning the way a short word does).
+
+/// The code point ranges of CJK ideographs, kana and Hangul syllables.
+const CJK_RANGES: [(u32, u32); 6] = [
+    (0x3040, 0x30FF),   // Hiragana, Katakana
+    (0x3400, 0x4DBF),   // CJK Extension A
+    (0x4E00, 0x9FFF),   // CJK Unified Ideographs
+    (0xAC00, 0xD7AF),   // Hangul syllables
+    (0xF900, 0xFAFF),   // CJK Compatibility Ideographs
+    (0x20000, 0x2FA1F), // CJK Extensions B–F and the compatibility supplement
+];
+
+/// Whether a character is a CJK ideograph, kana or Hangul syllable.
+pub fn is_cjk(c: char) -> bool {
+    let c = c as u32;
+    CJK_RANGES.iter().any(|&(low, high)| (low..=high).contains(&c))
+}
+
+/// The same characters as the inside of a regex character class (`[…]`), for tokenizers.
+pub fn cjk_class() -> String {
+    CJK_RANGES.iter().map(|(low, high)| format!(r"\x{{{low:X}}}-\x{{{high:X}}}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cjk_class, is_cjk};
+
+    #[test]
+    fn cjk_characters_and_not_latin_or_punctuation() {
+        assert!("退款地址のカ한𠀀".chars().all(is_cjk));
+        assert!(!"aé1,。！ ".chars().any(is_cjk));
+    }
+
+    #[test]
+    fn the_class_reads_the_same_ranges() {
+        assert_eq!(&cjk_class()[..20], r"\x{3040}-\x{30FF}\x{");
+        assert_eq!(cjk_class().matches('-').count(), 6);
+    }
+}
