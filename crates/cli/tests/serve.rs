@@ -614,7 +614,7 @@ struct DomainChange {
     reply: &'static str,
 }
 
-const DOMAIN_CHANGES: [DomainChange; 3] = [
+const DOMAIN_CHANGES: [DomainChange; 4] = [
     DomainChange {
         name: "a renamed flow",
         edit: ("\"refund\": (intent:", "\"money_back\": (intent:"),
@@ -629,6 +629,15 @@ const DOMAIN_CHANGES: [DomainChange; 3] = [
         ),
         rule: "step_refound",
         reply: "",
+    },
+    DomainChange {
+        name: "a slot the flow no longer collects",
+        edit: (
+            "Collect(\"order_id\"), Collect(\"refund_reason\"), Collect(\"refund_amount\"),",
+            "Collect(\"refund_reason\"), Collect(\"refund_amount\"),",
+        ),
+        rule: "slot_dropped",
+        reply: "How much",
     },
     DomainChange {
         name: "a slot whose type changed",
