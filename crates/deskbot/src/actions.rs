@@ -2,7 +2,9 @@
 //! (the server issue adds HTTP webhooks); they are deterministic so that replays can assert on them.
 //!
 //! Demo data: order numbers ending in 0–2 are processing, 3–5 shipped, 6–8 out for delivery,
-//! 9 delivered; order 99999 simulates an order service outage (the action fails).
+//! 9 delivered; order 99999 simulates an order service outage (the action fails). The rule
+//! `in_directory` checks a person's name against the demo company's directory (a desk checks
+//! its own, through its action server).
 
 use std::collections::BTreeMap;
 use std::hash::Hasher;
@@ -47,6 +49,43 @@ impl BuiltinActions {
         "approve_request",
         "reject_request",
     ];
+
+    /// The demo company's staff, who may approve requests.
+    pub const DIRECTORY: [&str; 12] = [
+        "Jane Smith",
+        "Wei Zhang",
+        "Carlos Diaz",
+        "Priya Patel",
+        "Maria Garcia",
+        "Tom Becker",
+        "Aisha Khan",
+        "Kenji Sato",
+        "Olivia Brown",
+        "Samuel Okafor",
+        "Li Na",
+        "Lucas Martin",
+    ];
+}
+
+/// Whether `name` is one person of the directory: a whole name, or a first or last name only
+/// one person has (case aside); else why not, with the nearest names.
+fn in_directory(name: &str) -> Result<(), String> {
+    let wanted = name.trim().to_lowercase();
+    let matches = |person: &&&str| {
+        let person = person.to_lowercase();
+        person == wanted || person.split_whitespace().any(|part| part == wanted)
+    };
+    match BuiltinActions::DIRECTORY.iter().filter(matches).count() {
+        1 => Ok(()),
+        0 => {
+            let similar = |p: &&&str| strsim::jaro_winkler(&p.to_lowercase(), &wanted) >= 0.85;
+            match BuiltinActions::DIRECTORY.iter().find(similar) {
+                Some(near) => Err(format!("I can't find {} in the company directory (did you mean {near}?)", name.trim())),
+                None => Err(format!("I can't find {} in the company directory", name.trim())),
+            }
+        }
+        _ => Err(format!("several people are called {} — please give the full name", name.trim())),
+    }
 }
 
 /// Actions answered with fixed fields while a domain is being written (`deskbot chat --action
@@ -137,6 +176,7 @@ impl ActionRunner for BuiltinActions {
                     None => Err("that is not a date".into()),
                 }
             }
+            "in_directory" => value.as_str().map_or(Err("that is not a name".into()), in_directory),
             other => Err(format!("unknown rule `{other}`")),
         }
     }
@@ -154,5 +194,16 @@ mod tests {
             assert!(actions.run(action, "f", &slots).is_ok(), "{action}");
         }
         assert!(actions.run("submit_po", "f", &slots).unwrap_err().contains("no handler"));
+    }
+
+    #[test]
+    fn approvers_are_checked_against_the_directory() {
+        let mut actions = BuiltinActions { today: NaiveDate::from_ymd_opt(2026, 11, 29).unwrap() };
+        for name in ["Maria Garcia", "kenji sato", "Okafor", "li na"] {
+            assert!(actions.check("in_directory", "approver", &json!(name)).is_ok(), "{name}");
+        }
+        let error = actions.check("in_directory", "approver", &json!("Maria Garcya")).unwrap_err();
+        assert!(error.contains("can't find Maria Garcya") && error.contains("did you mean Maria Garcia"), "{error}");
+        assert!(actions.check("in_directory", "approver", &json!("my manager")).is_err());
     }
 }
