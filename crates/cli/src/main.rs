@@ -21,6 +21,7 @@ use clap::{Parser, Subcommand};
         deskbot new my-bot && deskbot chat --domain my-bot/intents\n  \
         deskbot check --domain intents\n  \
         deskbot parse 'refund $40 for order 12345'\n  \
+        deskbot discover --store sqlite:deskbot.db\n  \
         deskbot generate --model crates/gpt2/tests/fixtures/tiny-gpt2 --prompt 'Where is' --greedy\n  \
         deskbot logits --model crates/gpt2/tests/fixtures/tiny-gpt2 --ids 1,2,3\n  \
         deskbot bench gpt2 --preset gpt2 --backend cpu"
@@ -44,6 +45,9 @@ enum Command {
     Check(commands::check::Args),
     /// Show what the NLU understands in a text: intent, ranking, entities
     Parse(commands::parse::Args),
+    /// Find the requests the bot does not handle yet (a text file of messages or the stored
+    /// conversations), clustered into named intents with nlu.ron entries to paste
+    Discover(commands::discover::Args),
     /// Continue a prompt with a GPT-2 model (greedy, sampling or beam search)
     Generate(commands::generate::Args),
     /// Print the model's logits at every position of a text or id sequence, as JSON
@@ -77,6 +81,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(args),
         Command::New(args) => commands::new::run(args).map(|()| ExitCode::SUCCESS),
         Command::Parse(args) => commands::parse::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Discover(args) => commands::discover::run(args).map(|()| ExitCode::SUCCESS),
         Command::Generate(args) => commands::generate::run(args).map(|()| ExitCode::SUCCESS),
         Command::Logits(args) => commands::logits::run(args).map(|()| ExitCode::SUCCESS),
         Command::Corpus(args) => commands::corpus::run(args).map(|()| ExitCode::SUCCESS),

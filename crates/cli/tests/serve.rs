@@ -742,6 +742,51 @@ fn postgres_kill_9_loses_no_acknowledged_turn() {
     }
 }
 
+/// `deskbot discover --store` lists the store's conversations (a shared Redis or PostgreSQL
+/// holds other tests' too) and reads a message a desk took over (at `--oos-threshold 1` the
+/// recognizer handles none of them, so every message read is clustered).
+fn discover_reads_the_store(store: &str) {
+    let id = format!("discover-{}", run_id());
+    let message = format!("can i bring my dog to the office? ref {id}");
+    let server = Server::start(store, &[]);
+    assert_eq!(say(&server, &id, &message).0, 200);
+    let (status, _) = call("POST", &format!("{}/conversations/{id}/handoff", server.url), Some(br#"{"reason": "VIP"}"#), &[]);
+    assert_eq!(status, 200, "{}", server.log());
+    drop(server);
+    let out = Command::new(env!("CARGO_BIN_EXE_deskbot"))
+        .env("DESKBOT_ENCODER", "off")
+        .args(["discover", "--store", store, "--json", "--min-size", "1", "--oos-threshold", "1"])
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    let found: Value = serde_json::from_str(&stdout).unwrap();
+    let members: Vec<&str> =
+        found["clusters"].as_array().unwrap().iter().flat_map(|c| c["members"].as_array().unwrap()).filter_map(Value::as_str).collect();
+    assert!(members.contains(&message.as_str()), "{message:?} not among {members:?}; {stderr}");
+}
+
+#[test]
+fn sqlite_discover_reads_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    discover_reads_the_store(&sqlite_store(&dir));
+}
+
+#[test]
+fn redis_discover_reads_the_store() {
+    if let Some(url) = service("DESKBOT_TEST_REDIS") {
+        discover_reads_the_store(&url);
+    }
+}
+
+#[test]
+fn postgres_discover_reads_the_store() {
+    if let Some(url) = service("DESKBOT_TEST_POSTGRES") {
+        discover_reads_the_store(&url);
+    }
+}
+
 #[test]
 fn an_unreachable_store_is_a_clear_error() {
     let out = Command::new(env!("CARGO_BIN_EXE_deskbot"))

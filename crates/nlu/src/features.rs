@@ -38,18 +38,30 @@ fn normalise(text: &str) -> String {
     out
 }
 
+/// The words of a normalised text; in a word with CJK characters, each character is a word.
+fn split_words(norm: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for word in norm.split_whitespace() {
+        if word.chars().any(is_cjk) {
+            out.extend(word.chars().map(String::from));
+        } else {
+            out.push(word.to_string());
+        }
+    }
+    out
+}
+
+/// The words of a text as the featurizer sees them: lowercase, punctuation dropped, each CJK
+/// character a word of its own.
+pub(crate) fn words(text: &str) -> Vec<String> {
+    split_words(&normalise(text))
+}
+
 /// The raw terms of a text: `w:` words (CJK characters count as words) and `c:` n-grams.
 fn terms(text: &str) -> Vec<String> {
     let norm = normalise(text);
     let chars: Vec<char> = norm.chars().collect();
-    let mut out = Vec::new();
-    for word in norm.split_whitespace() {
-        if word.chars().any(is_cjk) {
-            out.extend(word.chars().map(|c| format!("w:{c}")));
-        } else {
-            out.push(format!("w:{word}"));
-        }
-    }
+    let mut out: Vec<String> = split_words(&norm).into_iter().map(|word| format!("w:{word}")).collect();
     for n in 2..=4 {
         for window in chars.windows(n) {
             if window.iter().all(|c| *c == ' ') {

@@ -30,11 +30,15 @@
 //! spans join the entities (extractor `tagger`) and are saved with the model.
 //!
 //! [`eval`] scores the recognizer on labelled JSON lines (`deskbot eval nlu`).
+//!
+//! [`discover`]: the messages the recognizer does not handle, clustered (average linkage over
+//! n-gram and sentence-encoder vectors) into named candidate intents (`deskbot discover`).
 
 pub mod annotation;
 mod builtin;
 pub mod calibration;
 mod classifier;
+pub mod discover;
 mod domain;
 pub mod encoder;
 mod entities;

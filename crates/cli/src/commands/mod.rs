@@ -6,6 +6,7 @@ pub mod bench_train;
 pub mod chat;
 pub mod check;
 pub mod corpus;
+pub mod discover;
 pub mod eval;
 pub mod eval_advice;
 pub mod eval_dialogues;

@@ -153,6 +153,19 @@ impl Store {
         raw.iter().map(|e| serde_json::from_str(e).map_err(|e| StoreError::backend("stored event is not JSON", e))).collect()
     }
 
+    /// Every stored conversation's id, sorted.
+    pub async fn ids(&self) -> Result<Vec<String>, StoreError> {
+        let mut ids = match self {
+            Store::Sqlite(store) => store.ids().await?,
+            Store::Redis(store) => store.ids().await?,
+            Store::Postgres(store) => store.ids().await?,
+        };
+        // Redis's SCAN may return a key twice.
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+
     /// Whether the store answers (for `/health`).
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.version("\u{0}health").await.map(|_| ())

@@ -130,6 +130,12 @@ impl PostgresStore {
         transaction.commit().await.map_err(commit_failed)
     }
 
+    pub async fn ids(&self) -> Result<Vec<String>, StoreError> {
+        let client = self.client().await?;
+        let rows = client.query("SELECT id FROM deskbot_conversations", &[]).await.map_err(failed)?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
     pub async fn events(&self, id: &str) -> Result<Vec<String>, StoreError> {
         let client = self.client().await?;
         let rows = client.query("SELECT event FROM deskbot_events WHERE conversation_id = $1 ORDER BY seq", &[&id]).await.map_err(failed)?;

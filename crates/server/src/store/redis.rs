@@ -108,4 +108,28 @@ impl RedisStore {
         let mut connection = self.connection.clone();
         connection.lrange(events_key(id), 0, -1).await.map_err(failed)
     }
+
+    /// The conversations' ids, from their keys (SCAN: Redis stays responsive on a large store).
+    pub async fn ids(&self) -> Result<Vec<String>, StoreError> {
+        let mut connection = self.connection.clone();
+        let pattern = conversation_key("*");
+        let prefix = conversation_key("");
+        let (mut cursor, mut ids) = (0u64, Vec::new());
+        loop {
+            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(&pattern)
+                .arg("COUNT")
+                .arg(1000)
+                .query_async(&mut connection)
+                .await
+                .map_err(failed)?;
+            ids.extend(keys.into_iter().filter_map(|key| key.strip_prefix(&prefix).map(str::to_string)));
+            if next == 0 {
+                return Ok(ids);
+            }
+            cursor = next;
+        }
+    }
 }

@@ -103,6 +103,13 @@ impl SqliteStore {
         })
     }
 
+    pub async fn ids(&self) -> Result<Vec<String>, StoreError> {
+        self.read(|conn| {
+            let mut statement = conn.prepare_cached("SELECT id FROM conversations")?;
+            statement.query_map([], |row| row.get(0))?.collect()
+        })
+    }
+
     pub async fn commit(&self, id: &str, commit: Commit) -> Result<(), StoreError> {
         let (done, result) = oneshot::channel();
         let job = WriteJob { id: id.to_string(), commit, done };
