@@ -11,7 +11,8 @@
 //! ```
 //!
 //! Values compare by kind: money by amount (and currency when one is given, "80 EUR"), numbers
-//! numerically, ISO dates exactly, text case-insensitively as a part of the stored value.
+//! numerically, ISO dates exactly, text case-insensitively as a part of the stored value (a
+//! value never to submit as whole words: "482" is not in "48217").
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -104,7 +105,7 @@ pub fn run(bot: &Bot, case: &Case, today: NaiveDate) -> CaseReport {
             problems.push(format!("`{action}` was not called"));
             continue;
         }
-        let matching = calls.iter().any(|slots| wanted.iter().all(|(slot, value)| slots.get(slot).is_some_and(|v| same(v, value))));
+        let matching = calls.iter().any(|slots| wanted.iter().all(|(slot, value)| slots.get(slot).is_some_and(|v| same(v, value, Text::Part))));
         if !matching {
             let seen: Vec<String> = calls.iter().map(|s| serde_json::to_string(s).unwrap_or_default()).collect();
             problems.push(format!("`{action}` was called with {}, not {}", seen.join(" and "), serde_json::to_string(wanted).unwrap_or_default()));
@@ -116,7 +117,7 @@ pub fn run(bot: &Bot, case: &Case, today: NaiveDate) -> CaseReport {
         }
     }
     for (slot, value) in &case.expect.never_values {
-        if let Some((action, _)) = recorder.calls.iter().find(|(_, s)| s.get(slot).is_some_and(|v| same(v, value))) {
+        if let Some((action, _)) = recorder.calls.iter().find(|(_, s)| s.get(slot).is_some_and(|v| same(v, value, Text::Words))) {
             problems.push(format!("`{action}` was called with the corrected {slot} {value}"));
         }
     }
@@ -191,7 +192,7 @@ pub fn score_values<'a>(
         let taken = first_message_values(bot, text, today);
         for (slot, score) in scores.iter_mut() {
             match (expected.get(slot), taken.get(slot)) {
-                (Some(want), Some(got)) if same(got, want) => score.right += 1,
+                (Some(want), Some(got)) if same(got, want, Text::Part) => score.right += 1,
                 (Some(_), Some(_)) => score.wrong += 1,
                 (None, Some(_)) => score.extra += 1,
                 _ => {}
@@ -203,8 +204,17 @@ pub fn score_values<'a>(
     scores
 }
 
+/// How an expected text is found in a stored one.
+#[derive(Clone, Copy)]
+enum Text {
+    /// Anywhere ("cracked" in "the jug was cracked"): a value the action must get.
+    Part,
+    /// As whole words ("482" is not in "48217"): a value that must never be submitted.
+    Words,
+}
+
 /// Whether a value an action got matches the expected one (see the module doc).
-fn same(actual: &Value, expected: &Value) -> bool {
+fn same(actual: &Value, expected: &Value, text: Text) -> bool {
     let wanted = match expected {
         Value::String(s) => s.trim().to_string(),
         other => other.to_string(),
@@ -220,27 +230,48 @@ fn same(actual: &Value, expected: &Value) -> bool {
                 && currency.is_none_or(|c| actual_currency.is_some_and(|a| a.eq_ignore_ascii_case(c)))
         }
         Value::Number(n) => wanted.replace(',', "").parse::<f64>().is_ok_and(|w| n.as_f64().is_some_and(|a| (a - w).abs() < 0.005)),
-        Value::String(s) => s.to_lowercase().contains(&wanted.to_lowercase()),
+        Value::String(s) => match text {
+            Text::Part => s.to_lowercase().contains(&wanted.to_lowercase()),
+            Text::Words => contains_words(&s.to_lowercase(), &wanted.to_lowercase()),
+        },
         other => *other == wanted,
     }
+}
+
+/// Whether `part` occurs in `text` with no letter or digit right before or after it.
+fn contains_words(text: &str, part: &str) -> bool {
+    text.match_indices(part).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + part.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
-    use super::same;
+    use super::{Text, same};
     use crate::{Bot, Domain};
 
     #[test]
     fn values_compare_by_kind() {
-        assert!(same(&json!({"amount": 15000.0, "currency": "USD"}), &json!("15000")));
-        assert!(same(&json!({"amount": 80.0, "currency": "EUR"}), &json!("80 EUR")));
-        assert!(!same(&json!({"amount": 80.0, "currency": "USD"}), &json!("80 EUR")));
-        assert!(!same(&json!({"amount": 12000.0, "currency": "USD"}), &json!("15000")));
-        assert!(same(&json!(5), &json!("5")) && same(&json!(5), &json!(5)));
-        assert!(same(&json!("the handle snapped"), &json!("Handle")));
-        assert!(!same(&json!("2026-12-15"), &json!("2026-12-18")));
+        let same = |actual, expected| same(&actual, &expected, Text::Part);
+        assert!(same(json!({"amount": 15000.0, "currency": "USD"}), json!("15000")));
+        assert!(same(json!({"amount": 80.0, "currency": "EUR"}), json!("80 EUR")));
+        assert!(!same(json!({"amount": 80.0, "currency": "USD"}), json!("80 EUR")));
+        assert!(!same(json!({"amount": 12000.0, "currency": "USD"}), json!("15000")));
+        assert!(same(json!(5), json!("5")) && same(json!(5), json!(5)));
+        assert!(same(json!("the handle snapped"), json!("Handle")));
+        assert!(!same(json!("2026-12-15"), json!("2026-12-18")));
+    }
+
+    #[test]
+    fn a_value_never_to_submit_is_found_as_whole_words() {
+        let never = |actual: &str, expected: &str| super::same(&json!(actual), &json!(expected), Text::Words);
+        assert!(!never("48217", "482") && never("482", "482") && never("order 482.", "482"));
+        assert!(never("Tom Becker", "tom") && !never("Tomas Becker", "tom"));
+        assert!(super::same(&json!("48217"), &json!("482"), Text::Part));
     }
 
     #[test]

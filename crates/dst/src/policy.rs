@@ -203,12 +203,13 @@ impl Tracker {
         let answers = requested.as_deref().is_some_and(|slot| {
             turn.input.entities.iter().any(|e| e.readings().take(if bare { usize::MAX } else { 1 }).any(|(kind, _)| self.accepts(slot, kind)))
         });
-        if let Some(flow) = reading.flow.as_ref().filter(|f| **f != active && reading.confident && !answers) {
+        let free_text = requested.as_deref().is_some_and(|s| self.is_free_text(s));
+        let describes = |flow: &str| free_text && self.describes_for_both(flow, &turn.input.text);
+        if let Some(flow) = reading.flow.as_ref().filter(|f| **f != active && reading.confident && !answers && !describes(f)) {
             return self.interrupt(state, turn, flow);
         }
         // Where the user's own words are the answer ("wrong size", "ok thanks, the lamp was
         // dented"), only a confident question, yes or no is taken as one.
-        let free_text = requested.as_deref().is_some_and(|s| self.is_free_text(s));
         let sure_enough = reading.confident || !free_text;
         let answers_at_once = sure_enough && reading.flow.as_ref().is_some_and(|f| *f != active && self.flows.answers_at_once(f));
         let yes_no = sure_enough && self.is_yes_or_no(turn);
@@ -267,6 +268,18 @@ impl Tracker {
         self.start(state, turn, flow)
     }
 
+    /// Whether a message given at a free-text question is a description that `flow` would
+    /// take as its own first answer too ("I was charged twice" asked why a refund is wanted
+    /// reads as a complaint, whose first question is what happened): it then answers the
+    /// question asked, unless it names `flow` ("I'd rather file a complaint").
+    fn describes_for_both(&self, flow: &str, text: &str) -> bool {
+        let first_is_free_text = self.flows.flow_slots(flow).first().is_some_and(|slot| self.is_free_text(slot));
+        let flow_words = format!("{} {}", self.flows.description(flow), flow.replace('_', " ")).to_lowercase();
+        let flow_words: Vec<&str> = flow_words.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() >= 4).collect();
+        let named = text.to_lowercase().split(|c: char| !c.is_alphanumeric()).any(|word| flow_words.iter().any(|w| same_stem(word, w)));
+        first_is_free_text && !named
+    }
+
     /// Nothing usable for the requested slot: say so, count the attempt, ask again.
     fn not_understood(&self, state: &mut DialogueState, turn: &mut Turn, slot: &str) {
         if let Some(frame) = state.frames.last_mut() {
@@ -296,6 +309,13 @@ impl Tracker {
         let first = named.next()?;
         named.next().is_none().then(|| first.to_string())
     }
+}
+
+/// Whether two words are forms of one ("complain", "complaint", "complaining"): equal, or
+/// sharing their first six letters or more.
+fn same_stem(a: &str, b: &str) -> bool {
+    let shared = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    a == b || shared >= 6
 }
 
 /// Whether the message is its values and nothing else (spaces and punctuation aside).

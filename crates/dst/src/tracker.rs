@@ -460,7 +460,21 @@ impl Tracker {
                     turn.say(response, values);
                     frame.pc += 1;
                 }
-                Op::Handoff(reason) => return self.hand_off(state, turn, &reason),
+                Op::Handoff(reason) => {
+                    // The steps after it wait for the bot to resume; a flow with none left is
+                    // done (a person took it over), and the summary still shows it.
+                    frame.pc += 1;
+                    while let Some(Op::Jump(target)) = program.get(frame.pc) {
+                        frame.pc = *target;
+                    }
+                    let done = frame.pc >= program.len();
+                    self.hand_off(state, turn, &reason);
+                    if done && let Some(finished) = state.frames.pop() {
+                        self.settle(state, &finished);
+                        turn.out.completed.push(finished.flow);
+                    }
+                    return;
+                }
                 Op::JumpUnless(cond, target) => {
                     frame.pc = if cond.holds(&frame.values()) { frame.pc + 1 } else { target };
                 }

@@ -22,6 +22,7 @@ const FLOWS: &str = r#"Flows(
             Collect("order_id"), Collect("reason"), Collect("amount"), Confirm("confirm_refund"), Action("create_refund"), Say("done"),
         ]),
         "survey": (intent: "survey", steps: [Collect("feedback"), Action("record"), Say("thanks")]),
+        "claim": (intent: "claim", steps: [Collect("amount"), If(when: Above("amount", 500.0), then: [Handoff("large claim")], otherwise: [Action("pay")])]),
     },
 )"#;
 
@@ -202,6 +203,42 @@ fn a_free_text_answer_is_stored_unless_it_is_a_request() {
     chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
     chat.say(turn("ok thanks, it came after opening hours and broken", "faq_hours", 0.75));
     assert_eq!(chat.slot("reason"), Some(json!("ok thanks, it came after opening hours and broken")));
+}
+
+#[test]
+fn a_description_another_flow_would_also_take_answers_the_question_asked() {
+    // The survey's first question is free text too: a description read as the survey is the reason.
+    let mut chat = Chat::new();
+    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    chat.say(turn("the lamp arrived dented", "survey", 0.95));
+    assert_eq!(chat.slot("reason"), Some(json!("the lamp arrived dented")));
+    // A message that names the flow asks for it.
+    let mut chat = Chat::new();
+    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let out = chat.say(turn("I'd rather fill in your survey", "survey", 0.95));
+    assert!(out.rules.iter().any(|r| matches!(r, Rule::Parked { by, .. } if by == "survey")), "{:?}", out.rules);
+    assert_eq!(chat.slot("reason"), None);
+    // A flow that first asks for something else (an order number) is a request.
+    let mut chat = Chat::new();
+    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let out = chat.say(turn("never mind that, just tell me where it is", "order_status", 0.95));
+    assert!(out.rules.iter().any(|r| matches!(r, Rule::Parked { by, .. } if by == "status")), "{:?}", out.rules);
+    assert_eq!(chat.slot("reason"), None);
+}
+
+#[test]
+fn a_hand_off_step_that_ends_its_flow_closes_it_and_the_bot_resumes_idle() {
+    let mut chat = Chat::new();
+    chat.say(turn("I want to claim", "claim", 0.95));
+    let out = chat.say(with(turn("900", "inform", 0.9), vec![number("900", 900.0)]));
+    assert!(matches!(out.outputs.as_slice(), [Output::Handoff(summary)] if summary.reason == "large claim"), "{:?}", out.outputs);
+    assert_eq!(out.completed, ["claim"]);
+    assert!(chat.state.frames.is_empty() && chat.state.handed_off.is_some());
+    // Resumed, the bot does not hand off again: the next request is a new one.
+    assert!(chat.state.resume_bot());
+    let out = chat.say(turn("what are your hours", "faq_hours", 0.9));
+    assert_eq!(responses(&out), ["faq_hours"]);
+    assert!(chat.actions.calls.is_empty());
 }
 
 #[test]
