@@ -274,8 +274,7 @@ impl Tracker {
     /// question asked, unless it names `flow` ("I'd rather file a complaint").
     fn describes_for_both(&self, flow: &str, text: &str) -> bool {
         let first_is_free_text = self.flows.flow_slots(flow).first().is_some_and(|slot| self.is_free_text(slot));
-        let flow_words = format!("{} {}", self.flows.description(flow), flow.replace('_', " ")).to_lowercase();
-        let flow_words: Vec<&str> = flow_words.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() >= 4).collect();
+        let flow_words: Vec<String> = self.flow_words(flow).into_iter().filter(|w| w.chars().count() >= 4).collect();
         let named = text.to_lowercase().split(|c: char| !c.is_alphanumeric()).any(|word| flow_words.iter().any(|w| same_stem(word, w)));
         first_is_free_text && !named
     }
@@ -293,6 +292,12 @@ impl Tracker {
         self.run(state, turn)
     }
 
+    /// The words that name `flow`: those of its description and its name, lowercase.
+    fn flow_words(&self, flow: &str) -> Vec<String> {
+        let words = format!("{} {}", self.flows.description(flow), flow.replace('_', " ")).to_lowercase();
+        words.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_string).collect()
+    }
+
     /// The one slot of `flow` (among those `filled` says) that the text names by a word of its
     /// label ("the amount is wrong" → the contract amount).
     pub(crate) fn named_slot(&self, flow: &str, text: &str, filled: impl Fn(&str) -> bool) -> Option<String> {
@@ -300,8 +305,8 @@ impl Tracker {
         // A slot is named by a word of its label of four letters or more ("order number" by
         // "order" or "number"; "new address" by "address", not "new") that does not name the
         // flow itself ("go ahead with the refund" names no refund amount).
-        let flow_words = format!("{} {}", self.flows.description(flow), flow.replace('_', " ")).to_lowercase();
-        let names_the_flow = |word: &str| flow_words.split(|c: char| !c.is_alphanumeric()).any(|w| w == word);
+        let flow_words = self.flow_words(flow);
+        let names_the_flow = |word: &str| flow_words.iter().any(|w| w == word);
         let mut named = self.flows.flow_slots(flow).into_iter().filter(|s| filled(s)).filter(|slot| {
             let label = self.flows.label(slot).to_lowercase();
             label.split_whitespace().filter(|w| w.chars().count() >= 4 && !names_the_flow(w)).any(|word| words.iter().any(|w| w == word))
