@@ -21,6 +21,7 @@ mod fill;
 mod flows;
 mod migrate;
 mod policy;
+mod restate;
 mod state;
 mod tracker;
 mod validate;

@@ -144,6 +144,12 @@ impl Tracker {
         if let Some(flow) = reading.flow.as_ref().filter(|f| **f != frame.flow && reading.confident && !self.is_yes_or_no(turn)) {
             return self.interrupt(state, turn, flow);
         }
+        // A free-text value said again with a part changed, with or without a yes or no (its
+        // numbers are its own: "the 3 handles snapped" changes no amount).
+        if let Some((slot, value)) = self.restated(frame, &turn.input.text) {
+            let _ = self.set(frame, turn, &slot, &value, &json!(value), "text");
+            return self.run(state, turn);
+        }
         let (changed, invalid) = self.fill(frame, turn, false);
         if changed || invalid {
             return self.run(state, turn);

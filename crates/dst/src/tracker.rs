@@ -201,7 +201,8 @@ impl Tracker {
     pub fn handle(&self, state: &mut DialogueState, input: &UserTurn, runner: &mut dyn ActionRunner) -> TurnOutcome {
         let migrated = self.migrate(state);
         let (input, filler) = self.without_filler(state, input);
-        let claimed = self.with_unclaimed_values(&input);
+        let active = state.active_flow().map(str::to_string);
+        let claimed = self.with_unclaimed_values(active.as_deref(), &input);
         let earlier = std::mem::take(&mut state.unclaimed);
         let mut turn = Turn { index: state.turns.len(), input: &claimed, runner, out: TurnOutcome::default(), asked: false, earlier };
         for rule in migrated {
@@ -213,7 +214,7 @@ impl Tracker {
         turn.out.rules.extend(filler);
         if state.handed_off.is_none() {
             self.decide(state, &mut turn);
-            for request in &input.more {
+            for request in input.more.iter().filter(|r| !self.values_for_active(active.as_deref(), r)) {
                 if state.handed_off.is_some() {
                     break;
                 }
@@ -334,15 +335,31 @@ impl Tracker {
 
     /// The turn with the values of the message's further spans that are no request of their
     /// own ("no, make it 45": a value; "我要退款，订单12345": a request too unsure to start a
-    /// flow): the first request takes them, so that no value said is lost.
-    fn with_unclaimed_values<'a>(&self, input: &'a UserTurn) -> std::borrow::Cow<'a, UserTurn> {
-        let unclaimed = input.more.iter().filter(|r| self.request_flow(r).is_none()).flat_map(|r| r.entities.iter().cloned());
+    /// flow) or a request for the active flow ("no wait, Priya Patel should approve this one"
+    /// at the contract's confirmation): the first request takes them, so that no value said is
+    /// lost.
+    fn with_unclaimed_values<'a>(&self, active: Option<&str>, input: &'a UserTurn) -> std::borrow::Cow<'a, UserTurn> {
+        let unclaimed = input
+            .more
+            .iter()
+            .filter(|r| self.request_flow(r).is_none_or(|flow| Some(flow) == active) || self.values_for_active(active, r))
+            .flat_map(|r| r.entities.iter().cloned());
         let mut entities = input.entities.clone();
         entities.extend(unclaimed);
         if entities.len() == input.entities.len() {
             return std::borrow::Cow::Borrowed(input);
         }
         std::borrow::Cow::Owned(UserTurn { entities, ..input.clone() })
+    }
+
+    /// Whether a further span that reads as another flow's request only gives values the
+    /// active flow takes and that flow does not ("no wait, Priya Patel should approve this one"
+    /// at a contract's confirmation reads as approving a request, which takes no approver):
+    /// then it speaks of the active flow, and its values are the active flow's.
+    fn values_for_active(&self, active: Option<&str>, span: &UserTurn) -> bool {
+        let (Some(active), Some(flow)) = (active, self.request_flow(span)) else { return false };
+        let takes = |flow: &str, e: &TurnEntity| self.flows.flow_slots(flow).iter().any(|s| e.readings().any(|(kind, _)| self.accepts(s, kind)));
+        flow != active && !span.entities.is_empty() && !span.entities.iter().any(|e| takes(flow, e)) && span.entities.iter().any(|e| takes(active, e))
     }
 
     pub(crate) fn over_retry_cap(&self, state: &DialogueState) -> bool {

@@ -505,3 +505,36 @@ fn values_before_the_request_fill_the_flow_it_starts() {
     chat.say(turn("I'd like a refund", "refund", 0.95));
     assert_eq!(chat.slot("order_id"), None);
 }
+
+#[test]
+fn a_free_text_value_said_again_with_a_part_changed_corrects_it_at_the_confirmation() {
+    let mut chat = Chat::new();
+    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    chat.say(turn("the 2 handles snapped", "inform", 0.5));
+    chat.say(with(turn("40", "inform", 0.5), vec![number("40", 40.0)]));
+    // No slot named, no "no", and the number is no amount: the reason said again, changed.
+    let out = chat.say(with(turn("oops, the 3 handles snapped", "inform", 0.6), vec![number("3", 3.0)]));
+    assert_eq!(responses(&out), ["confirm_refund"]);
+    assert!(
+        matches!(&out.rules[..], [Rule::CorrectionApplied { slot, to, .. }] if slot == "reason" && to == "the 3 handles snapped"),
+        "{:?}",
+        out.rules
+    );
+    assert_eq!(chat.slot("amount"), Some(json!({"amount": 40.0, "currency": "USD"})));
+    // The same words again are a plain yes.
+    chat.say(turn("yes, the 3 handles snapped", "affirm", 0.9));
+    assert_eq!(chat.actions.calls.last().map(|c| c.1["reason"].clone()), Some(json!("the 3 handles snapped")));
+}
+
+#[test]
+fn a_further_request_that_only_gives_the_active_flows_values_corrects_it() {
+    let mut chat = at_confirmation();
+    // "no — 45 is what you should refund on this one": read as a no and a second request for
+    // a flow that takes no amount; the amount is the refund's.
+    let mut input = turn("no", "deny", 0.95);
+    input.more = vec![with(turn("45 is what you should check", "order_status", 0.95), vec![number("45", 45.0)])];
+    let out = chat.say(input);
+    assert_eq!(responses(&out), ["confirm_refund"], "{:?}", out.rules);
+    assert_eq!(chat.slot("amount"), Some(json!({"amount": 45.0, "currency": "USD"})));
+    assert!(chat.state.frames.iter().all(|f| f.flow == "refund"), "no order check started");
+}

@@ -49,12 +49,25 @@ impl Token for &Word<'_> {
     }
 }
 
+/// Words after which "one" stands for a thing, not a number ("this one", "the other one",
+/// "which one"): English determiners and the adjectives that pick one of several.
+const BEFORE_PRONOUN_ONE: [&str; 20] = [
+    "this", "that", "the", "which", "each", "every", "any", "no", "another", "other", "a", "an", "some", "new", "old", "right", "wrong", "same",
+    "last", "only",
+];
+
 /// Cardinal numbers spelled in English words ("forty two", "twelve hundred and five").
 pub fn english(text: &str) -> Vec<Numeral> {
     let words: Vec<Word> = WORD.find_iter(text).map(|m| Word { text: m.as_str(), start: m.start(), end: m.end() }).collect();
+    let pronoun = |start: usize, end: usize| {
+        end == start + 1
+            && words[start].text.eq_ignore_ascii_case("one")
+            && start > 0
+            && BEFORE_PRONOUN_ONE.contains(&words[start - 1].text.to_lowercase().as_str())
+    };
     find_numbers(words.iter(), &*ENGLISH, 0.0)
         .into_iter()
-        .filter(|o| !o.is_ordinal && o.end > o.start && o.end <= words.len())
+        .filter(|o| !o.is_ordinal && o.end > o.start && o.end <= words.len() && !pronoun(o.start, o.end))
         .filter(|o| words[o.start..o.end].iter().any(|w| w.text.chars().any(char::is_alphabetic)))
         .map(|o| Numeral { start: words[o.start].start, end: words[o.end - 1].end, value: o.value })
         .collect()
@@ -125,6 +138,9 @@ mod tests {
         assert_eq!(&text[found[0].start..found[0].end], "forty two");
         assert!(english("order 48213 is late").is_empty(), "digits are not words");
         assert!(english("my first order").is_empty(), "ordinals are dates' business");
+        assert!(english("Priya should approve this one").is_empty(), "a thing, not a number");
+        assert!(english("the other one, not that one").is_empty());
+        assert_eq!(values(english("one day, and one more")), vec![1.0, 1.0]);
     }
 
     #[test]

@@ -211,6 +211,7 @@ impl Parser {
         let intent = self.decide(ranking.first());
         let Some(tagger) = &self.slot_tagger else {
             let intents = self.requests(&read, &intent, &entities, today);
+            let intent = after_lead_in(intent, &intents);
             return ParseResult { text: text.to_string(), intent, ranking, entities, intents };
         };
         // Tagged as the message's intent first (a tagged value is never split into requests),
@@ -231,6 +232,7 @@ impl Parser {
                 .collect();
             join_tagged(&mut entities, fresh);
         }
+        let intent = after_lead_in(intent, &intents);
         ParseResult { text: text.to_string(), intent, ranking, entities, intents }
     }
 
@@ -270,7 +272,10 @@ impl Parser {
     }
 
     /// The requests in `read`: split at a connective when both sides are different in-scope
-    /// intents, each at [`SPLIT_CONFIDENCE`] or more (left to right, greedily).
+    /// intents, each at [`SPLIT_CONFIDENCE`] or more (left to right, greedily). Words that
+    /// are no request of their own belong to a request beside them: to the one before, or, at
+    /// the start of a message that is no request read whole, to the one after ("sorry, cat on
+    /// the keyboard. I want to check my order").
     fn requests(&self, read: &str, whole: &IntentScore, entities: &[Entity], today: NaiveDate) -> Vec<IntentSpan> {
         let classify = |part: &str| self.decide(self.rank(part, &self.extractor.extract(part, today)).first());
         let request = |i: &IntentScore| i.name != OUT_OF_SCOPE && i.confidence >= SPLIT_CONFIDENCE;
@@ -290,27 +295,36 @@ impl Parser {
             if !request(&right) {
                 continue;
             }
+            // The first span starts with the message, lead-in words included.
+            let from = if spans.is_empty() { 0 } else { char_offset(read, start) };
             if request(&left) && left.name != right.name {
-                spans.push(IntentSpan {
-                    name: left.name,
-                    confidence: left.confidence,
-                    start: char_offset(read, start),
-                    end: char_offset(read, left_end),
-                });
+                spans.push(IntentSpan { name: left.name, confidence: left.confidence, start: from, end: char_offset(read, left_end) });
                 start = right_start;
             } else if let Some(previous) = spans.last_mut().filter(|p| !request(&left) && p.name != right.name) {
                 // Words that are no request of their own ("I've explained it three times.")
                 // belong to the request before them, and a new request follows.
                 previous.end = char_offset(read, left_end);
                 start = right_start;
+            } else if spans.is_empty() && !request(&left) && !request(whole) {
+                start = right_start;
             }
         }
-        if spans.is_empty() {
+        if start == 0 {
             return vec![IntentSpan { name: whole.name.clone(), confidence: whole.confidence, start: 0, end: read.chars().count() }];
         }
         let last = classify(&read[start..]);
-        spans.push(IntentSpan { name: last.name, confidence: last.confidence, start: char_offset(read, start), end: read.chars().count() });
+        let from = if spans.is_empty() { 0 } else { char_offset(read, start) };
+        spans.push(IntentSpan { name: last.name, confidence: last.confidence, start: from, end: read.chars().count() });
         spans
+    }
+}
+
+/// The message's intent: the request after its lead-in words where those make the message no
+/// request read whole (one span, another intent).
+fn after_lead_in(whole: IntentScore, requests: &[IntentSpan]) -> IntentScore {
+    match requests {
+        [only] if only.name != whole.name => IntentScore { name: only.name.clone(), confidence: only.confidence },
+        _ => whole,
     }
 }
 

@@ -26,9 +26,39 @@ pub fn cjk_class() -> String {
     CJK_RANGES.iter().map(|(low, high)| format!(r"\x{{{low:X}}}-\x{{{high:X}}}")).collect()
 }
 
+/// The byte ranges of the words of `text`, in order: runs of letters and digits, and each CJK
+/// character on its own ("12 Elm St." → `12`, `Elm`, `St`; "建国路88号" → 建, 国, 路, `88`, 号).
+pub fn spans(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut spans = Vec::new();
+    let mut open: Option<usize> = None;
+    for (at, c) in text.char_indices() {
+        let cjk = is_cjk(c);
+        if let Some(start) = open.filter(|_| cjk || !c.is_alphanumeric()) {
+            spans.push(start..at);
+            open = None;
+        }
+        if cjk {
+            spans.push(at..at + c.len_utf8());
+        } else if c.is_alphanumeric() && open.is_none() {
+            open = Some(at);
+        }
+    }
+    spans.extend(open.map(|start| start..text.len()));
+    spans
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{cjk_class, is_cjk};
+    use super::{cjk_class, is_cjk, spans};
+
+    #[test]
+    fn words_are_letter_runs_and_single_cjk_characters() {
+        let words = |text: &str| spans(text).into_iter().map(|r| text[r].to_string()).collect::<Vec<_>>();
+        assert_eq!(words("12 Elm St., Leeds"), ["12", "Elm", "St", "Leeds"]);
+        assert_eq!(words("新地址是建国路88号!"), ["新", "地", "址", "是", "建", "国", "路", "88", "号"]);
+        assert_eq!(words("café-au-lait"), ["café", "au", "lait"]);
+        assert!(words(" ,. ").is_empty());
+    }
 
     #[test]
     fn cjk_characters_and_not_latin_or_punctuation() {

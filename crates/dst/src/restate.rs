@@ -1,0 +1,80 @@
+//! A free-text value said again with a part changed ("oops, it's 11 Downing Street, London" at
+//! the confirmation of "10 Downing Street, London"): a correction that names no slot and that
+//! no entity carries, found by lining the message's words up with the value's.
+
+use crate::state::Frame;
+use crate::tracker::Tracker;
+
+impl Tracker {
+    /// The one free-text slot of the frame whose value the text says again with a change, and
+    /// the new value: the message's words that line up with the old value's.
+    pub(crate) fn restated(&self, frame: &Frame, text: &str) -> Option<(String, String)> {
+        let mut found = frame
+            .slots
+            .iter()
+            .filter(|(slot, _)| self.is_free_text(slot))
+            .filter_map(|(slot, current)| restatement(&current.value, text).map(|value| (slot.clone(), value)));
+        let first = found.next()?;
+        found.next().is_none().then_some(first)
+    }
+}
+
+/// The words of `text` that say `old` with words swapped for words of the same kind (a number
+/// for a number, a word for a word): as many words as `old` has, at least two and half of them
+/// in place, at least one changed. `None` where `text` says `old` unchanged.
+fn restatement(old: &str, text: &str) -> Option<String> {
+    let old: Vec<String> = words::spans(old).into_iter().map(|r| old[r].to_lowercase()).collect();
+    let spans = words::spans(text);
+    let n = old.len();
+    if n < 2 || spans.len() < n {
+        return None;
+    }
+    let mut best: Option<(usize, usize)> = None;
+    for start in 0..=spans.len() - n {
+        let window = spans[start..start + n].iter().map(|r| text[r.clone()].to_lowercase());
+        let pairs: Vec<(&String, String)> = old.iter().zip(window).collect();
+        let in_place = pairs.iter().filter(|(a, b)| **a == *b).count();
+        if in_place == n {
+            return None;
+        }
+        let like_for_like = pairs.iter().filter(|(a, b)| **a != *b).all(|(a, b)| same_kind(a, b));
+        if like_for_like && in_place >= 2 && 2 * in_place >= n && best.is_none_or(|(most, _)| in_place > most) {
+            best = Some((in_place, start));
+        }
+    }
+    let (_, start) = best?;
+    Some(text[spans[start].start..spans[start + n - 1].end].to_string())
+}
+
+/// Whether two words are of one kind: both hold digits, both are CJK, or both are words of two
+/// letters or more.
+fn same_kind(a: &str, b: &str) -> bool {
+    let digits = |w: &str| w.chars().any(|c| c.is_ascii_digit());
+    let cjk = |w: &str| w.chars().all(words::is_cjk);
+    let word = |w: &str| w.chars().count() >= 2 && w.chars().all(char::is_alphabetic) && !cjk(w);
+    (digits(a) && digits(b)) || (cjk(a) && cjk(b)) || (word(a) && word(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::restatement;
+
+    #[test]
+    fn a_value_said_again_with_a_part_changed_is_found() {
+        let new = |old, text| restatement(old, text);
+        assert_eq!(new("10 Downing Street, London", "oops, it's 11 Downing Street, London").as_deref(), Some("11 Downing Street, London"));
+        assert_eq!(new("12 Elm Street", "sorry its 21 Elm Street not 12").as_deref(), Some("21 Elm Street"));
+        assert_eq!(new("北京市朝阳区建国路88号", "不对，是北京市朝阳区建国路99号").as_deref(), Some("北京市朝阳区建国路99号"));
+        assert_eq!(new("5 Oak Road", "no, 5 Elm Road").as_deref(), Some("5 Elm Road"));
+    }
+
+    #[test]
+    fn the_same_value_or_a_loose_echo_is_no_correction() {
+        let new = |old, text| restatement(old, text);
+        assert_eq!(new("10 Downing Street, London", "yes, 10 downing street london is right"), None);
+        // One word in place is not the value said again; a word for a number is no swap.
+        assert_eq!(new("cracked jug", "yes the jug"), None);
+        assert_eq!(new("12 Elm Street", "it's Elm Street"), None);
+        assert_eq!(new("wrong size", "yes"), None);
+    }
+}
