@@ -26,14 +26,20 @@ impl Tracker {
         // A free-text question (a reason, an address) takes the whole message, and its values
         // fill no slot the message does not name: "I waited 5 days" is a complaint, not a
         // rating of 5, and the zip code of "14 Birch Lane, Portland OR 97205" corrects no order
-        // number. A named slot still takes its value ("sorry, the order is 12346").
+        // number. A named slot still takes its value ("sorry, the order is 12346"), and so does
+        // an empty slot a value of its own kind fits ("it broke, 1 out of 5": a rating), beside
+        // the answer.
         let free_text_question = free_text && requested.as_deref().is_some_and(|s| self.is_free_text(s));
         let mut used: Vec<String> = Vec::new();
+        let mut beside: Vec<String> = Vec::new();
         let (mut changed, mut invalid) = (false, false);
         for entity in entities {
             let Some((slot, (kind, reading), meant)) = self.place(frame, named.as_deref(), entity, &used) else { continue };
             if free_text_question && Some(&slot) != named.as_ref() {
-                continue;
+                if !self.own_kind(&slot, &kind) || frame.slots.contains_key(&slot) {
+                    continue;
+                }
+                beside.push(slot.clone());
             }
             // A value for a slot nobody asked about that does not fit it was not meant for it.
             if !meant && self.check(turn, &slot, &reading, frame.slots.get(&slot).map(|v| &v.normalized)).is_err() {
@@ -49,7 +55,7 @@ impl Tracker {
         // The whole text is the answer (validated: "ORD12345" gets a reason why not) only when
         // no value of the message went elsewhere.
         if free_text
-            && used.is_empty()
+            && used.iter().all(|slot| beside.contains(slot))
             && let Some(slot) = requested
             && self.flows.slots.get(&slot).is_some_and(|def| matches!(def.kind, SlotType::Text | SlotType::Enum(_)))
             && !frame.slots.contains_key(&slot)
@@ -120,6 +126,12 @@ impl Tracker {
                 readings.find(|(kind, _)| self.accepts(slot, kind)).map(|(kind, value)| (slot.to_string(), (kind.to_string(), value.clone()), meant))
             })
         })
+    }
+
+    /// Whether `kind` is the first kind of value the slot takes: its own (a rating for a
+    /// rating, not any number).
+    fn own_kind(&self, slot: &str, kind: &str) -> bool {
+        self.flows.slots.get(slot).is_some_and(|def| def.entities.first().is_some_and(|own| own == kind))
     }
 
     /// Whether a slot takes values of this entity kind (by default, the slot's own name).

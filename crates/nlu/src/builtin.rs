@@ -1,5 +1,6 @@
 //! Built-in typed values: money with currency, numbers, dates (absolute and relative, English
-//! and Chinese), durations, emails, phone numbers, identifiers (letters and digits as reference
+//! and Chinese), durations, ratings on a scale of five ("1 out of 5", "4 stars", "2分"), emails,
+//! phone numbers, identifiers (letters and digits as reference
 //! numbers are written: "CTR-8812", "NW-2291", "INV2024-77"). Each finder returns byte spans with the
 //! normalized value. Numbers and money also come in words ("forty dollars", "三千五百元",
 //! "8万"; see [`crate::numerals`]).
@@ -18,6 +19,7 @@ pub enum Builtin {
     Number,
     Date,
     Duration,
+    Rating,
     Email,
     Phone,
     Identifier,
@@ -39,6 +41,7 @@ impl Builtin {
             Builtin::Number => numbers(text),
             Builtin::Date => dates(text, today),
             Builtin::Duration => durations(text),
+            Builtin::Rating => ratings(text),
             Builtin::Email => simple(&EMAIL, text),
             Builtin::Phone => simple(&PHONE, text),
             Builtin::Identifier => identifiers(text),
@@ -81,6 +84,36 @@ static DURATION: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(\d+|a|an|one|two|three|four|five|six|seven|ten)\s+(day|week|month)s?\b|([\d零〇一二两三四五六七八九十百]+)\s?(天|周|个星期|星期|个月)",
     )
 });
+
+/// A score on a scale of five, said as one: "1 out of 5", "2/5", "four stars", "rate it a 3",
+/// "给2分", "五星". A bare number is no rating (that is the `Number` finder's, read in context).
+static RATING: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b([1-5]|one|two|three|four|five)\s*(?:out\s+of|/)\s*(?:5|five)\b|\b([1-5]|one|two|three|four|five)\s*stars?\b|\b(?:rate|rating|score)\s+(?:it|you|this|that|them|us|of)?\s*(?:an?\s+|as\s+)?([1-5])\b|([1-5一二两三四五])\s*(?:分|星)",
+    )
+});
+
+fn ratings(text: &str) -> Vec<Found> {
+    RATING
+        .captures_iter(text)
+        .filter_map(|c| {
+            let m = c.get(0)?;
+            // "2分钟" is two minutes, "一分钱" one cent.
+            if c.get(4).is_some() && text[m.end()..].starts_with(['钟', '钱']) {
+                return None;
+            }
+            let score = match c.get(1).or(c.get(2)).or(c.get(3)).or(c.get(4))?.as_str().to_lowercase().as_str() {
+                "one" | "一" => 1.0,
+                "two" | "二" | "两" => 2.0,
+                "three" | "三" => 3.0,
+                "four" | "四" => 4.0,
+                "five" | "五" => 5.0,
+                digits => digits.parse().ok()?,
+            };
+            Some(Found { start: m.start(), end: m.end(), normalized: json!(score) })
+        })
+        .collect()
+}
 
 /// Up to six letters, an optional separator, at least two digits, then more letters, digits
 /// and separators. ASCII word boundaries, so an id inside Chinese text is found. (Digits alone
@@ -405,6 +438,15 @@ mod tests {
             vec![json!({"days": 2.0}), json!({"days": 20.0}), json!({"days": 21.0})]
         );
         assert_eq!(values(Builtin::Email, "mail a.b@example.com now"), vec![json!("a.b@example.com")]);
+    }
+
+    #[test]
+    fn ratings_said_as_ratings() {
+        let ratings = |text| values(Builtin::Rating, text);
+        assert_eq!(ratings("it broke, honestly 1 out of 5"), vec![json!(1.0)]);
+        assert_eq!(ratings("2/5, four stars elsewhere, I'd rate it a 3"), vec![json!(2.0), json!(4.0), json!(3.0)]);
+        assert_eq!(ratings("杯子全摔碎了，打分的话只能给2分。五星好评"), vec![json!(2.0), json!(5.0)]);
+        assert!(ratings("I waited 5 days, 1 of 5 items broke, 等了2分钟, 一分钱").is_empty(), "counts are no ratings");
     }
 
     #[test]
