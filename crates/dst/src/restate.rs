@@ -19,31 +19,44 @@ impl Tracker {
     }
 }
 
-/// The words of `text` that say `old` with words swapped for words of the same kind (a number
-/// for a number, a word for a word): as many words as `old` has, at least two and half of them
-/// in place, at least one changed. `None` where `text` says `old` unchanged.
+/// `old` with a run of its words said again in `text` with some swapped for words of the same
+/// kind (a number for a number, a word for a word): the run's words in place at least two and
+/// half of them, one changed at least; the run with the most words in place, then the fewest
+/// changed.
+/// `None` where `text` says `old` unchanged, whole. "sorry its 21 Elm Street not 12" turns
+/// "12 Elm Street, Springfield" into "21 Elm Street, Springfield".
 fn restatement(old: &str, text: &str) -> Option<String> {
-    let old: Vec<String> = words::spans(old).into_iter().map(|r| old[r].to_lowercase()).collect();
+    let old_spans = words::spans(old);
+    let old_words: Vec<String> = old_spans.iter().map(|r| old[r.clone()].to_lowercase()).collect();
     let spans = words::spans(text);
-    let n = old.len();
-    if n < 2 || spans.len() < n {
+    let said: Vec<String> = spans.iter().map(|r| text[r.clone()].to_lowercase()).collect();
+    let n = old_words.len();
+    if said.windows(n).any(|w| w == old_words.as_slice()) {
         return None;
     }
-    let mut best: Option<(usize, usize)> = None;
-    for start in 0..=spans.len() - n {
-        let window = spans[start..start + n].iter().map(|r| text[r.clone()].to_lowercase());
-        let pairs: Vec<(&String, String)> = old.iter().zip(window).collect();
-        let in_place = pairs.iter().filter(|(a, b)| **a == *b).count();
-        if in_place == n {
-            return None;
-        }
-        let like_for_like = pairs.iter().filter(|(a, b)| **a != *b).all(|(a, b)| same_kind(a, b));
-        if like_for_like && in_place >= 2 && 2 * in_place >= n && best.is_none_or(|(most, _)| in_place > most) {
-            best = Some((in_place, start));
+    // (words in place, run length, run start in old, window start in text)
+    let mut best: Option<(usize, usize, usize, usize)> = None;
+    for len in 2..=n.min(said.len()) {
+        for from in 0..=n - len {
+            let run = &old_words[from..from + len];
+            for at in 0..=said.len() - len {
+                let window = &said[at..at + len];
+                let in_place = run.iter().zip(window).filter(|(a, b)| a == b).count();
+                let like_for_like = run.iter().zip(window).filter(|(a, b)| a != b).all(|(a, b)| same_kind(a, b));
+                if like_for_like
+                    && in_place >= 2
+                    && in_place < len
+                    && 2 * in_place >= len
+                    && best.is_none_or(|b| (in_place, b.1 - b.0) > (b.0, len - in_place))
+                {
+                    best = Some((in_place, len, from, at));
+                }
+            }
         }
     }
-    let (_, start) = best?;
-    Some(text[spans[start].start..spans[start + n - 1].end].to_string())
+    let (_, len, from, at) = best?;
+    let said_run = &text[spans[at].start..spans[at + len - 1].end];
+    Some(format!("{}{said_run}{}", &old[..old_spans[from].start], &old[old_spans[from + len - 1].end..]))
 }
 
 /// Whether two words are of one kind: both hold digits, both are CJK, or both are words of two
@@ -64,6 +77,10 @@ mod tests {
         let new = |old, text| restatement(old, text);
         assert_eq!(new("10 Downing Street, London", "oops, it's 11 Downing Street, London").as_deref(), Some("11 Downing Street, London"));
         assert_eq!(new("12 Elm Street", "sorry its 21 Elm Street not 12").as_deref(), Some("21 Elm Street"));
+        assert_eq!(
+            new("12 Elm Street, Springfield IL 62704", "sorry its 21 Elm Street not 12").as_deref(),
+            Some("21 Elm Street, Springfield IL 62704")
+        );
         assert_eq!(new("北京市朝阳区建国路88号", "不对，是北京市朝阳区建国路99号").as_deref(), Some("北京市朝阳区建国路99号"));
         assert_eq!(new("5 Oak Road", "no, 5 Elm Road").as_deref(), Some("5 Elm Road"));
     }

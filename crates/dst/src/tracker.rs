@@ -276,21 +276,38 @@ impl Tracker {
         let settings = &self.flows.settings;
         let active = state.active_flow()?;
         let spans: Vec<&UserTurn> = std::iter::once(input).chain(&input.more).collect();
-        let at = spans.iter().position(|s| self.request_flow(s).is_some())?;
+        // Besides yes, no and cancel, a few words with no value are a lead-in too ("you know
+        // what, forget the complaint, I'd rather have a refund"), whatever they read as. (The
+        // first span's text is the whole message's; its own words end where the next begins.)
+        let own_text = |i: usize| match (i, input.more.first()) {
+            (0, Some(next)) => input.text.find(next.text.as_str()).map_or(input.text.as_str(), |end| &input.text[..end]),
+            _ => spans[i].text.as_str(),
+        };
+        let filler = |i: usize| spans[i].entities.is_empty() && count_words(own_text(i)) <= 3;
+        // After a cancel, a request need only be sure enough to be taken where a value is
+        // awaited; the switch then makes both clear.
+        let flow_of = |s: &UserTurn| self.request_flow_at(s, settings.request_confidence);
+        let cancel = spans.iter().position(|s| s.intent == settings.cancel && s.confidence >= settings.request_confidence)?;
+        let at = (cancel + 1..spans.len()).find(|&i| flow_of(spans[i]).is_some())?;
         let lead = &spans[..at];
-        let lead_in = |s: &&UserTurn| [&settings.cancel, &settings.deny, &settings.affirm].contains(&&s.intent);
-        let cancels = lead.iter().any(|s| s.intent == settings.cancel && s.confidence >= settings.request_confidence);
+        let lead_in = |i: usize| [&settings.cancel, &settings.deny, &settings.affirm].contains(&&spans[i].intent) || filler(i);
         let request = spans[at];
-        if !cancels || !lead.iter().all(lead_in) || self.request_flow(request) == Some(active) {
+        if !(0..at).all(lead_in) || flow_of(request) == Some(active) {
             return None;
         }
+        let clear = request.confidence.max(settings.digression_confidence);
         let entities = lead.iter().flat_map(|s| s.entities.iter().cloned()).collect();
-        let more = spans[at..].iter().map(|s| (*s).clone()).map(|s| UserTurn { more: Vec::new(), ..s }).collect();
-        Some(UserTurn { text: input.text.clone(), intent: settings.cancel.clone(), confidence: request.confidence, entities, more })
+        let mut more: Vec<UserTurn> = spans[at..].iter().map(|s| UserTurn { more: Vec::new(), ..(*s).clone() }).collect();
+        more[0].confidence = clear;
+        Some(UserTurn { text: input.text.clone(), intent: settings.cancel.clone(), confidence: clear, entities, more })
     }
 
     fn follow_up(&self, state: &mut DialogueState, turn: &mut Turn, request: &UserTurn) {
-        let Some(flow) = self.request_flow(request).map(str::to_string) else { return };
+        // Where no flow runs, a further request interrupts nothing: sure enough is enough
+        // ("Hi there, hope you're well. I'm starting to wonder where my boots have got to").
+        let settings = &self.flows.settings;
+        let min = if state.frames.is_empty() { settings.request_confidence } else { settings.digression_confidence };
+        let Some(flow) = self.request_flow_at(request, min).map(str::to_string) else { return };
         if state.frames.iter().any(|f| f.flow == flow) {
             return;
         }
@@ -329,8 +346,12 @@ impl Tracker {
     /// least `digression_confidence` sure, said in more than a value and one word ("订单12345",
     /// "order 12345" after "I want a refund" are the refund's order, not a request).
     pub(crate) fn request_flow(&self, request: &UserTurn) -> Option<&str> {
-        let sure = request.confidence >= self.flows.settings.digression_confidence;
-        self.flows.flow_for_intent(&request.intent).filter(|_| sure && !value_and_a_word(request))
+        self.request_flow_at(request, self.flows.settings.digression_confidence)
+    }
+
+    /// The flow a further request starts when it is at least `min` sure.
+    fn request_flow_at(&self, request: &UserTurn, min: f32) -> Option<&str> {
+        self.flows.flow_for_intent(&request.intent).filter(|_| request.confidence >= min && !value_and_a_word(request))
     }
 
     /// The turn with the values of the message's further spans that are no request of their

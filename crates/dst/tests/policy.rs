@@ -538,3 +538,38 @@ fn a_further_request_that_only_gives_the_active_flows_values_corrects_it() {
     assert_eq!(chat.slot("amount"), Some(json!({"amount": 45.0, "currency": "USD"})));
     assert!(chat.state.frames.iter().all(|f| f.flow == "refund"), "no order check started");
 }
+
+#[test]
+fn a_few_words_before_the_cancel_and_a_less_sure_request_after_it_still_switch() {
+    let mut chat = Chat::new();
+    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    // "you know what, forget it, I'd rather do the survey": the lead-in reads as anything (here
+    // an hours question), the request after the cancel is only 0.75 sure.
+    let mut message = turn("you know what, forget it, I'd rather do the survey", "faq_hours", 0.9);
+    message.more = vec![turn("forget it", "cancel", 0.9), turn("I'd rather do the survey", "survey", 0.75)];
+    let out = chat.say(message);
+    assert!(out.rules.contains(&Rule::Switched { from: "refund".into(), to: "survey".into() }), "{:?}", out.rules);
+    assert_eq!(chat.state.active_flow(), Some("survey"));
+    // Words with a value before the cancel are no lead-in: nothing is switched.
+    let mut chat = Chat::new();
+    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let mut message = with(turn("order 67890 and then forget it, the survey", "order_status", 0.9), vec![order("67890")]);
+    message.more = vec![turn("forget it", "cancel", 0.9), turn("the survey", "survey", 0.75)];
+    let out = chat.say(message);
+    assert!(!out.rules.iter().any(|r| matches!(r, Rule::Switched { .. })), "{:?}", out.rules);
+}
+
+#[test]
+fn with_no_flow_running_a_further_request_only_needs_to_be_sure() {
+    let mut chat = Chat::new();
+    let mut message = turn("when are you open? I'd also like to do the survey", "faq_hours", 0.99);
+    message.more = vec![turn("I'd also like to do the survey", "survey", 0.8)];
+    assert_eq!(responses(&chat.say(message))[0], "faq_hours");
+    assert_eq!(chat.state.active_flow(), Some("survey"));
+    // Inside a flow the same request is too unsure to interrupt it.
+    let mut chat = Chat::new();
+    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let mut message = turn("it broke. when are you open", "inform", 0.9);
+    message.more = vec![turn("when are you open", "faq_hours", 0.8)];
+    assert!(!responses(&chat.say(message)).contains(&"faq_hours".to_string()));
+}
