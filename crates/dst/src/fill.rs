@@ -91,6 +91,12 @@ impl Tracker {
         }
     }
 
+    /// A slot that takes any words as its value: text with no pattern or rule to pass (a
+    /// reason, an address, a company's name).
+    pub(crate) fn takes_any_text(&self, slot: &str) -> bool {
+        self.flows.slots.get(slot).is_some_and(|def| def.kind == SlotType::Text && def.pattern.is_none() && def.rule.is_none())
+    }
+
     /// A slot whose value is the user's own words: text that no entity fills.
     pub(crate) fn is_free_text(&self, slot: &str) -> bool {
         self.flows.slots.get(slot).is_some_and(|def| def.kind == SlotType::Text && def.entities.is_empty())

@@ -215,8 +215,10 @@ impl Tracker {
             return self.interrupt(state, turn, flow);
         }
         // Where the user's own words are the answer ("wrong size", "ok thanks, the lamp was
-        // dented"), only a confident question, yes or no is taken as one.
-        let sure_enough = reading.confident || !free_text;
+        // dented", a company's name: "Hooli Inc"), only a confident question, yes or no is
+        // taken as one.
+        let own_words = requested.as_deref().is_some_and(|s| self.takes_any_text(s));
+        let sure_enough = reading.confident || !own_words;
         let answers_at_once = sure_enough && reading.flow.as_ref().is_some_and(|f| *f != active && self.flows.answers_at_once(f));
         let yes_no = sure_enough && self.is_yes_or_no(turn);
         let request = reading.sure && turn.input.entities.is_empty() && (answers_at_once || yes_no);

@@ -14,6 +14,7 @@ const FLOWS: &str = r#"Flows(
         "reason": (type: Text, label: Some("the reason")),
         "amount": (type: Money, entities: ["money", "number"], max: Some(1000.0), label: Some("the amount")),
         "feedback": (type: Text, optional: true),
+        "company": (type: Text, entities: ["company"], label: Some("the company")),
     },
     flows: {
         "hours": (intent: "faq_hours", steps: [Say("faq_hours")]),
@@ -22,6 +23,7 @@ const FLOWS: &str = r#"Flows(
             Collect("order_id"), Collect("reason"), Collect("amount"), Confirm("confirm_refund"), Action("create_refund"), Say("done"),
         ]),
         "survey": (intent: "survey", steps: [Collect("feedback"), Action("record"), Say("thanks")]),
+        "contract": (intent: "contract", steps: [Collect("company"), Action("sign"), Say("signed")]),
         "claim": (intent: "claim", steps: [Collect("amount"), If(when: Above("amount", 500.0), then: [Handoff("large claim")], otherwise: [Action("pay")])]),
     },
 )"#;
@@ -572,4 +574,19 @@ fn with_no_flow_running_a_further_request_only_needs_to_be_sure() {
     let mut message = turn("it broke. when are you open", "inform", 0.9);
     message.more = vec![turn("when are you open", "faq_hours", 0.8)];
     assert!(!responses(&chat.say(message)).contains(&"faq_hours".to_string()));
+}
+
+#[test]
+fn a_name_that_reads_a_little_like_small_talk_answers_a_question_any_words_answer() {
+    // "Hooli Inc" asked for the company reads as an hours question at 0.76: not sure enough
+    // to be taken over the answer where any words are one.
+    let mut chat = Chat::new();
+    chat.say(turn("a contract please", "contract", 0.95));
+    chat.say(turn("Hooli Inc", "faq_hours", 0.76));
+    assert_eq!(chat.actions.calls.last().map(|c| c.1["company"].clone()), Some(json!("Hooli Inc")));
+    // Where a pattern decides (an order number), the same reading is answered, not counted.
+    let mut chat = Chat::new();
+    chat.say(turn("where is my order", "order_status", 0.95));
+    let out = chat.say(turn("when are you open", "faq_hours", 0.76));
+    assert_eq!(responses(&out)[0], "faq_hours");
 }
