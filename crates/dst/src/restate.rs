@@ -31,7 +31,7 @@ fn restatement(old: &str, text: &str) -> Option<String> {
     let spans = words::spans(text);
     let said: Vec<String> = spans.iter().map(|r| text[r.clone()].to_lowercase()).collect();
     let n = old_words.len();
-    if said.windows(n).any(|w| w == old_words.as_slice()) {
+    if n < 2 || said.windows(n).any(|w| w == old_words.as_slice()) {
         return None;
     }
     // (words in place, run length, run start in old, window start in text)
@@ -93,5 +93,7 @@ mod tests {
         assert_eq!(new("cracked jug", "yes the jug"), None);
         assert_eq!(new("12 Elm Street", "it's Elm Street"), None);
         assert_eq!(new("wrong size", "yes"), None);
+        assert_eq!(new("", "12 Elm Street"), None);
+        assert_eq!(new("ok", "12 Elm Street"), None);
     }
 }
