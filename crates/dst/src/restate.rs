@@ -34,8 +34,8 @@ fn restatement(old: &str, text: &str) -> Option<String> {
     if n < 2 || said.windows(n).any(|w| w == old_words.as_slice()) {
         return None;
     }
-    // (words in place, run length, run start in old, window start in text)
-    let mut best: Option<(usize, usize, usize, usize)> = None;
+    // ((words in place, fewest changed), run length, run start in old, window start in text)
+    let mut best: Option<((usize, std::cmp::Reverse<usize>), usize, usize, usize)> = None;
     for len in 2..=n.min(said.len()) {
         for from in 0..=n - len {
             let run = &old_words[from..from + len];
@@ -43,13 +43,9 @@ fn restatement(old: &str, text: &str) -> Option<String> {
                 let window = &said[at..at + len];
                 let in_place = run.iter().zip(window).filter(|(a, b)| a == b).count();
                 let like_for_like = run.iter().zip(window).filter(|(a, b)| a != b).all(|(a, b)| same_kind(a, b));
-                if like_for_like
-                    && in_place >= 2
-                    && in_place < len
-                    && 2 * in_place >= len
-                    && best.is_none_or(|b| (in_place, b.1 - b.0) > (b.0, len - in_place))
-                {
-                    best = Some((in_place, len, from, at));
+                let rank = (in_place, std::cmp::Reverse(len - in_place));
+                if like_for_like && in_place >= 2 && in_place < len && 2 * in_place >= len && best.is_none_or(|b| rank > b.0) {
+                    best = Some((rank, len, from, at));
                 }
             }
         }
