@@ -35,7 +35,7 @@ fn restatement(old: &str, text: &str) -> Option<String> {
         return None;
     }
     // ((words in place, fewest changed), run length, run start in old, window start in text)
-    let mut best: Option<((usize, std::cmp::Reverse<usize>), usize, usize, usize)> = None;
+    let mut best: Option<(Rank, usize, usize, usize)> = None;
     for len in 2..=n.min(said.len()) {
         for from in 0..=n - len {
             let run = &old_words[from..from + len];
@@ -54,6 +54,9 @@ fn restatement(old: &str, text: &str) -> Option<String> {
     let said_run = &text[spans[at].start..spans[at + len - 1].end];
     Some(format!("{}{said_run}{}", &old[..old_spans[from].start], &old[old_spans[from + len - 1].end..]))
 }
+
+/// How well a run lines up: words in place, then fewest changed.
+type Rank = (usize, std::cmp::Reverse<usize>);
 
 /// Whether two words are of one kind: both hold digits, both are CJK, or both are words of two
 /// letters or more.
