@@ -81,7 +81,7 @@ impl std::fmt::Display for Report {
 }
 
 /// Responses the engine itself may render, besides those the flows name.
-const ENGINE_RESPONSES: [&str; 18] = [
+const ENGINE_RESPONSES: [&str; 19] = [
     "out_of_scope",
     "flow_retired",
     "nothing_to_cancel",
@@ -97,6 +97,7 @@ const ENGINE_RESPONSES: [&str; 18] = [
     "action_failed",
     "handoff",
     "still_need",
+    "value_unknown",
     "capabilities",
     "flow_parked",
     "offer_value",
@@ -140,7 +141,7 @@ impl Parts<'_> {
     fn intents(&self, problems: &mut Vec<Problem>) {
         let (nlu, flows) = (self.nlu, self.flows);
         let settings = &flows.settings;
-        let special = [&settings.affirm, &settings.deny, &settings.cancel, &settings.handoff];
+        let special = [&settings.affirm, &settings.deny, &settings.cancel, &settings.handoff, &settings.dont_know];
         for (name, flow) in &flows.flows {
             if !nlu.intents.contains_key(&flow.intent) && !special.contains(&&flow.intent) {
                 let message = format!("flow `{name}` is started by intent `{}`, which nlu.ron does not define", flow.intent);
@@ -153,6 +154,7 @@ impl Parts<'_> {
             (&settings.deny, confirms, "a Confirm step waits for it: without it a \"no\" cannot stop a submission"),
             (&settings.cancel, false, "without it \"cancel\" is taken as an answer (stored as a value)"),
             (&settings.handoff, false, "without it nobody can ask for a person"),
+            (&settings.dont_know, false, "without it \"I don't know\" is taken as an answer (stored as a value) and never counts as an attempt"),
         ] {
             if nlu.intents.contains_key(intent) {
                 continue;

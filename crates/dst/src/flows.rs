@@ -129,6 +129,9 @@ pub struct Settings {
     pub deny: String,
     pub cancel: String,
     pub handoff: String,
+    /// "I don't know" where a value is asked for: a real attempt that gives nothing (counted
+    /// towards the retry cap), never stored as the value.
+    pub dont_know: String,
 }
 
 impl Default for Settings {
@@ -142,6 +145,7 @@ impl Default for Settings {
             deny: "deny".into(),
             cancel: "cancel".into(),
             handoff: "human".into(),
+            dont_know: "dont_know".into(),
         }
     }
 }

@@ -107,7 +107,7 @@ impl Tracker {
                 self.accept_offer(state, turn, slot);
                 return self.run(state, turn);
             }
-            if self.is(turn, |s| &s.deny) {
+            if self.is(turn, |s| &s.deny) || self.is(turn, |s| &s.dont_know) {
                 frame.declined.push(slot.to_string());
                 return self.run(state, turn);
             }
@@ -221,7 +221,8 @@ impl Tracker {
         let sure_enough = reading.confident || !own_words;
         let answers_at_once = sure_enough && reading.flow.as_ref().is_some_and(|f| *f != active && self.flows.answers_at_once(f));
         let yes_no = sure_enough && self.is_yes_or_no(turn);
-        let request = reading.sure && turn.input.entities.is_empty() && (answers_at_once || yes_no);
+        let unknown = sure_enough && self.is(turn, |s| &s.dont_know);
+        let request = reading.sure && turn.input.entities.is_empty() && (answers_at_once || yes_no || unknown);
         let (changed, invalid) = self.fill(frame, turn, !request);
         if changed || invalid {
             if invalid && self.over_retry_cap(state) {
@@ -241,7 +242,8 @@ impl Tracker {
             let flow = reading.flow.clone().unwrap_or_default();
             return self.start(state, turn, &flow);
         }
-        if request && self.is(turn, |s| &s.deny) && self.flows.slots.get(&slot).is_some_and(|d| d.optional) {
+        let optional = self.flows.slots.get(&slot).is_some_and(|d| d.optional);
+        if request && (self.is(turn, |s| &s.deny) || unknown) && optional {
             frame.slots.insert(
                 slot.clone(),
                 crate::state::SlotValue {
@@ -254,6 +256,9 @@ impl Tracker {
             );
             turn.rule(Rule::Declined { slot });
             return self.run(state, turn);
+        }
+        if request && unknown {
+            return self.value_unknown(state, turn, &slot);
         }
         if request {
             turn.rule(Rule::OutOfPlace { intent: turn.input.intent.clone(), slot: slot.clone() });
@@ -297,6 +302,20 @@ impl Tracker {
         }
         let problem = format!("I didn't catch {}", self.flows.label(slot));
         turn.say("slot_not_understood", BTreeMap::from([("problem".to_string(), json!(problem))]));
+        self.run(state, turn)
+    }
+
+    /// The user cannot give the value ("I don't know it"): a real attempt, so it counts; the
+    /// bot says what it needs and how to get a person, and asks again.
+    fn value_unknown(&self, state: &mut DialogueState, turn: &mut Turn, slot: &str) {
+        if let Some(frame) = state.frames.last_mut() {
+            *frame.retries.entry(slot.to_string()).or_default() += 1;
+        }
+        if self.over_retry_cap(state) {
+            return self.hand_off(state, turn, CANNOT_GIVE_A_VALUE);
+        }
+        turn.rule(Rule::ValueUnknown { slot: slot.to_string() });
+        turn.say("value_unknown", BTreeMap::from([("slot".to_string(), json!(self.flows.label(slot)))]));
         self.run(state, turn)
     }
 

@@ -87,6 +87,8 @@ pub enum Rule {
     RequestOverAnswer { intent: String, slot: String },
     /// yes / no / thanks where the bot waited for a value: answered, not counted as an attempt.
     OutOfPlace { intent: String, slot: String },
+    /// "I don't know" where a value was asked for: counted as an attempt, asked again.
+    ValueUnknown { slot: String },
     /// An optional question declined ("no"): left empty.
     Declined { slot: String },
     /// A value settled earlier in the conversation was offered for this flow.
@@ -127,6 +129,7 @@ impl std::fmt::Display for Rule {
             Rule::CorrectionAsked { slot } => write!(f, "correction asked: {slot} named without a usable value, asked again"),
             Rule::RequestOverAnswer { intent, slot } => write!(f, "request over answer: {intent} taken as a request, not as {slot}"),
             Rule::OutOfPlace { intent, slot } => write!(f, "out of place: {intent} while waiting for {slot} (not counted as an attempt)"),
+            Rule::ValueUnknown { slot } => write!(f, "value unknown: the user cannot give {slot} (counted as an attempt)"),
             Rule::Declined { slot } => write!(f, "declined: {slot} left empty"),
             Rule::CarriedOffered { slot, value } => write!(f, "carried-over value offered: {slot} = {value:?}"),
             Rule::CarriedAccepted { slot } => write!(f, "carried-over value taken: {slot}"),
@@ -358,11 +361,14 @@ impl Tracker {
     /// own ("no, make it 45": a value; "我要退款，订单12345": a request too unsure to start a
     /// flow) or a request for the active flow ("no wait, Priya Patel should approve this one"
     /// at the contract's confirmation): the first request takes them, so that no value said is
-    /// lost.
+    /// lost. A cancel takes none of the active flow's: they go with it ("never mind, the
+    /// contract can wait. I need to reject LV-4410" gives the rejection no reason).
     fn with_unclaimed_values<'a>(&self, active: Option<&str>, input: &'a UserTurn) -> std::borrow::Cow<'a, UserTurn> {
+        let cancelled = |r: &UserTurn| input.intent == self.flows.settings.cancel && self.flows.flow_for_intent(&r.intent) == active;
         let unclaimed = input
             .more
             .iter()
+            .filter(|r| !cancelled(r))
             .filter(|r| self.request_flow(r).is_none_or(|flow| Some(flow) == active) || self.values_for_active(active, r))
             .flat_map(|r| r.entities.iter().cloned());
         let mut entities = input.entities.clone();

@@ -272,12 +272,38 @@ fn real_misses_reach_the_retry_cap_and_hand_off() {
 }
 
 #[test]
+fn i_dont_know_is_never_the_value_and_counts_as_an_attempt() {
+    let mut chat = Chat::new();
+    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    // At a free-text question ("Why would you like a refund?") it is no reason.
+    let out = chat.say(turn("idk what to put here", "dont_know", 0.9));
+    assert_eq!(responses(&out), ["value_unknown", "ask_reason"]);
+    assert_eq!(out.rules, [Rule::ValueUnknown { slot: "reason".into() }]);
+    assert_eq!(chat.slot("reason"), None);
+    // Unsure, where any words answer, it is the answer.
+    chat.say(turn("not sure it ever worked", "dont_know", 0.6));
+    assert_eq!(chat.slot("reason"), Some(json!("not sure it ever worked")));
+    // Three times where a value is needed: a person takes over.
+    let mut chat = Chat::new();
+    chat.say(turn("where is my order", "order_status", 0.9));
+    assert_eq!(responses(&chat.say(turn("I don't know it", "dont_know", 0.95))), ["value_unknown", "ask_order_id"]);
+    assert_eq!(responses(&chat.say(turn("no idea", "dont_know", 0.95))), ["value_unknown", "ask_order_id"]);
+    assert_eq!(responses(&chat.say(turn("I forgot", "dont_know", 0.95))), ["handoff"]);
+    assert!(chat.state.handed_off.is_some());
+}
+
+#[test]
 fn an_optional_question_can_be_declined() {
     let mut chat = Chat::new();
     chat.say(turn("survey", "survey", 0.9));
     let out = chat.say(turn("no", "deny", 1.0));
     assert_eq!(out.rules, [Rule::Declined { slot: "feedback".into() }]);
     assert_eq!(chat.actions.calls[0].0, "record");
+    // "I don't know" declines it too.
+    let mut chat = Chat::new();
+    chat.say(turn("survey", "survey", 0.9));
+    let out = chat.say(turn("no idea", "dont_know", 0.95));
+    assert_eq!(out.rules, [Rule::Declined { slot: "feedback".into() }]);
 }
 
 #[test]
@@ -369,6 +395,23 @@ fn cancel_with_a_new_request_switches_flows() {
     assert_eq!(responses(&out), ["flow_cancelled", "next_request", "status"]);
     assert_eq!(chat.actions.calls.len(), 1);
     assert!(chat.state.frames.is_empty());
+}
+
+#[test]
+fn a_cancel_leaves_the_cancelled_flows_words_behind() {
+    // "never mind, the refund can wait. I need the contract signed": the middle part reads as
+    // the refund (tagged as its reason); it goes with the refund, not into the contract.
+    let mut chat = Chat::new();
+    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let mut input = turn("never mind, the refund can wait. I need the contract signed", "cancel", 0.9);
+    input.more = vec![
+        with(turn("the refund can wait", "refund", 0.8), vec![TurnEntity::new("company", "the refund can wait", json!("the refund can wait"))]),
+        turn("I need the contract signed", "contract", 0.95),
+    ];
+    let out = chat.say(input);
+    assert_eq!(out.rules, [Rule::Switched { from: "refund".into(), to: "contract".into() }]);
+    assert_eq!(chat.state.active_flow(), Some("contract"));
+    assert_eq!(chat.slot("company"), None, "the cancelled request's words are no answer");
 }
 
 #[test]

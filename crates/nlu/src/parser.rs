@@ -274,8 +274,8 @@ impl Parser {
     /// The requests in `read`: split at a connective when both sides are different in-scope
     /// intents, each at [`SPLIT_CONFIDENCE`] or more (left to right, greedily). Words that
     /// are no request of their own belong to a request beside them: to the one before, or, at
-    /// the start of a message that is no request read whole, to the one after ("sorry, cat on
-    /// the keyboard. I want to check my order").
+    /// the start of a message, to the one after where that reads surer than the message whole
+    /// ("this is ridiculous, get me a manager").
     fn requests(&self, read: &str, whole: &IntentScore, entities: &[Entity], today: NaiveDate) -> Vec<IntentSpan> {
         let classify = |part: &str| self.decide(self.rank(part, &self.extractor.extract(part, today)).first());
         let request = |i: &IntentScore| i.name != OUT_OF_SCOPE && i.confidence >= SPLIT_CONFIDENCE;
@@ -305,7 +305,7 @@ impl Parser {
                 // belong to the request before them, and a new request follows.
                 previous.end = char_offset(read, left_end);
                 start = right_start;
-            } else if spans.is_empty() && !request(&left) && !request(whole) {
+            } else if spans.is_empty() && !request(&left) && (!request(whole) || right.confidence > whole.confidence) {
                 start = right_start;
             }
         }
@@ -319,8 +319,8 @@ impl Parser {
     }
 }
 
-/// The message's intent: the request after its lead-in words where those make the message no
-/// request read whole (one span, another intent).
+/// The message's intent: the one request its words beside make it (one span), where that
+/// reads as another intent than the message whole.
 fn after_lead_in(whole: IntentScore, requests: &[IntentSpan]) -> IntentScore {
     match requests {
         [only] if only.name != whole.name => IntentScore { name: only.name.clone(), confidence: only.confidence },
@@ -391,6 +391,15 @@ mod tests {
         let single = parser.parse(text);
         assert_eq!(single.intents.len(), 1);
         assert_eq!((single.intents[0].start, single.intents[0].end), (0, text.chars().count()));
+    }
+
+    #[test]
+    fn lead_in_words_join_a_surer_request_after_them() {
+        // "this is ridiculous" reads as a complaint, less sure than the request after it.
+        let parser = bundled();
+        let text = "this is ridiculous, get me a manager";
+        assert_eq!(requests(&parser, text), [("human".to_string(), text.to_string())]);
+        assert_eq!(parser.parse(text).intent.name, "human");
     }
 
     #[test]
