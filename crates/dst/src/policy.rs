@@ -22,7 +22,7 @@ struct Reading {
 /// Words a message needs to be taken as an answer of its own to the question after an offer.
 const ANSWER_WORDS: usize = 4;
 
-const CANNOT_GIVE_A_VALUE: &str = "the customer could not give a valid value after repeated attempts";
+pub(crate) const CANNOT_GIVE_A_VALUE: &str = "the customer could not give a valid value after repeated attempts";
 
 impl Tracker {
     fn reading(&self, turn: &Turn) -> Reading {
@@ -294,28 +294,38 @@ impl Tracker {
 
     /// Nothing usable for the requested slot: say so, count the attempt, ask again.
     fn not_understood(&self, state: &mut DialogueState, turn: &mut Turn, slot: &str) {
-        if let Some(frame) = state.frames.last_mut() {
-            *frame.retries.entry(slot.to_string()).or_default() += 1;
-        }
-        if self.over_retry_cap(state) {
-            return self.hand_off(state, turn, CANNOT_GIVE_A_VALUE);
-        }
         let problem = format!("I didn't catch {}", self.flows.label(slot));
-        turn.say("slot_not_understood", BTreeMap::from([("problem".to_string(), json!(problem))]));
-        self.run(state, turn)
+        self.failed_attempt(state, turn, slot, None, "slot_not_understood", ("problem", problem));
     }
 
     /// The user cannot give the value ("I don't know it"): a real attempt, so it counts; the
     /// bot says what it needs and how to get a person, and asks again.
     fn value_unknown(&self, state: &mut DialogueState, turn: &mut Turn, slot: &str) {
+        let rule = Rule::ValueUnknown { slot: slot.to_string() };
+        self.failed_attempt(state, turn, slot, Some(rule), "value_unknown", ("slot", self.flows.label(slot)));
+    }
+
+    /// An attempt at `slot` that gave nothing: counted; at the retry cap a person takes over,
+    /// otherwise the bot notes `rule`, says `response` (with its one placeholder) and asks again.
+    fn failed_attempt(
+        &self,
+        state: &mut DialogueState,
+        turn: &mut Turn,
+        slot: &str,
+        rule: Option<Rule>,
+        response: &str,
+        (name, value): (&str, String),
+    ) {
         if let Some(frame) = state.frames.last_mut() {
             *frame.retries.entry(slot.to_string()).or_default() += 1;
         }
         if self.over_retry_cap(state) {
             return self.hand_off(state, turn, CANNOT_GIVE_A_VALUE);
         }
-        turn.rule(Rule::ValueUnknown { slot: slot.to_string() });
-        turn.say("value_unknown", BTreeMap::from([("slot".to_string(), json!(self.flows.label(slot)))]));
+        if let Some(rule) = rule {
+            turn.rule(rule);
+        }
+        turn.say(response, BTreeMap::from([(name.to_string(), json!(value))]));
         self.run(state, turn)
     }
 

@@ -401,7 +401,7 @@ impl Tracker {
         state.frames.push(frame);
         self.take_referred(state, turn);
         if invalid && self.over_retry_cap(state) {
-            return self.hand_off(state, turn, "the customer could not give a valid value after repeated attempts");
+            return self.hand_off(state, turn, crate::policy::CANNOT_GIVE_A_VALUE);
         }
         self.run(state, turn);
     }
