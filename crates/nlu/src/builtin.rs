@@ -252,6 +252,8 @@ static DATE_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         re(r"(?i)\b(?:the\s+)(\d{1,2})(?:st|nd|rd|th)\b|(\d{1,2})\s?(?:号|日)"),
         re(r"(\d{1,2})月(\d{1,2})[日号]"),
         re(&format!(r"(?i)\b(?:last|past|previous)\s+({WEEKDAYS})\b|上(?:个)?(?:周|星期)([一二三四五六日天])")),
+        // Month/day without a year ("12/20"; "20/12" where the first cannot be a month).
+        re(r"(?:^|[^\d/.])(\d{1,2})/(\d{1,2})(?:$|[^\d/])"),
     ]
 });
 
@@ -353,6 +355,15 @@ fn date_from(index: usize, c: &Captures, today: NaiveDate) -> Option<NaiveDate> 
             }
         }
         8 => nearest(today, num(1)? as u32, num(2)? as u32),
+        10 => {
+            let (first, second) = (num(1)? as u32, num(2)? as u32);
+            // "3/5" is a rating of three out of five before it is the fifth of March.
+            if second == 5 && first <= 5 {
+                return None;
+            }
+            let (month, day) = if first > 12 { (second, first) } else { (first, second) };
+            nearest(today, month, day)
+        }
         _ => {
             if let Some(day) = c.get(2) {
                 // 上周五: Friday of last week.
@@ -371,9 +382,10 @@ fn dates(text: &str, today: NaiveDate) -> Vec<Found> {
     let mut found = Vec::new();
     for (index, pattern) in DATE_PATTERNS.iter().enumerate() {
         for c in pattern.captures_iter(text) {
-            let m = c.get(0).expect("match");
+            // The month/day pattern matches a character either side of the date.
+            let m = if index == 10 { c.get(1).zip(c.get(2)).map(|(a, b)| a.start()..b.end()) } else { c.get(0).map(|m| m.range()) }.expect("match");
             if let Some(date) = date_from(index, &c, today) {
-                found.push(Found { start: m.start(), end: m.end(), normalized: json!(date.format("%Y-%m-%d").to_string()) });
+                found.push(Found { start: m.start, end: m.end, normalized: json!(date.format("%Y-%m-%d").to_string()) });
             }
         }
     }
@@ -424,6 +436,11 @@ mod tests {
         assert_eq!(values(Builtin::Date, "last Sunday"), vec![json!("2026-11-22")], "today is Sunday");
         assert_eq!(values(Builtin::Date, "上周五"), vec![json!("2026-11-20")]);
         assert_eq!(values(Builtin::Date, "in 2 weeks"), vec![json!("2026-12-13")]);
+        assert_eq!(values(Builtin::Date, "due 12/20"), vec![json!("2026-12-20")], "month/day, US order");
+        assert_eq!(values(Builtin::Date, "on 20/12."), vec![json!("2026-12-20")], "day/month where it cannot be a month");
+        assert_eq!(values(Builtin::Date, "bought it 11/3"), vec![json!("2026-11-03")]);
+        assert!(values(Builtin::Date, "rated 3/5").is_empty(), "a rating out of five");
+        assert!(values(Builtin::Date, "1.5/10 or 2026/12/20 or 13/13").is_empty());
     }
 
     #[test]
