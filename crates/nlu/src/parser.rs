@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 use crate::calibration::Calibration;
 use crate::domain::{NluDomain, NluError};
 use crate::encoder::SentenceEncoder;
-use crate::entities::{Entity, EntityExtractor};
+use crate::entities::{Entity, EntityExtractor, Reading};
 use crate::held_out::{self, WeightTrial};
 use crate::scorer::Scorer;
-use crate::segments::{char_offset, skip_connectives, split_points};
+use crate::segments::{char_offset, negated, skip_connectives, split_points};
 use crate::slots::{SlotSpan, SlotTagger};
 
 /// The intent name given to utterances the domain does not cover.
@@ -279,6 +279,13 @@ impl Parser {
     fn requests(&self, read: &str, whole: &IntentScore, entities: &[Entity], today: NaiveDate) -> Vec<IntentSpan> {
         let classify = |part: &str| self.decide(self.rank(part, &self.extractor.extract(part, today)).first());
         let request = |i: &IntentScore| i.name != OUT_OF_SCOPE && i.confidence >= SPLIT_CONFIDENCE;
+        // A last part that opens with a negation was not asked for: "I meant to approve it, not
+        // reject" is read up to its comma ("no, not the refund, where is my order" is not cut).
+        let negation = split_points(read).last().copied().filter(|&(_, right)| negated(&read[skip_connectives(read, right)..]));
+        let (read, whole) = match negation {
+            Some((left_end, _)) => (&read[..left_end], classify(&read[..left_end])),
+            None => (read, whole.clone()),
+        };
         let mut spans = Vec::new();
         let mut start = 0;
         // A connective inside a value ("$4,000") splits nothing.
@@ -305,7 +312,7 @@ impl Parser {
                 // belong to the request before them, and a new request follows.
                 previous.end = char_offset(read, left_end);
                 start = right_start;
-            } else if spans.is_empty() && !request(&left) && (!request(whole) || right.confidence > whole.confidence) {
+            } else if spans.is_empty() && !request(&left) && (!request(&whole) || right.confidence > whole.confidence) {
                 start = right_start;
             }
         }
@@ -330,17 +337,32 @@ fn after_lead_in(whole: IntentScore, requests: &[IntentSpan]) -> IntentScore {
 
 /// Adds tagged slot values to the entities. A value inside a tagged one is part of it: the zip
 /// code of an address is no order number, the house number no amount.
+/// Adds tagged spans to the entities. A find inside a tagged span of another slot gives way to
+/// it; one over exactly the same text stays as another reading of it (a directory name the
+/// tagger reads as a counterparty is still an approver where the bot asked for one).
 fn join_tagged(entities: &mut Vec<Entity>, tagged: Vec<SlotSpan>) {
-    entities.retain(|e| !tagged.iter().any(|t| t.start <= e.start && e.end <= t.end && t.slot != e.entity));
-    entities.extend(tagged.into_iter().map(|span| Entity {
-        entity: span.slot,
-        normalized: serde_json::Value::String(span.value.clone()),
-        value: span.value,
-        start: span.start,
-        end: span.end,
-        extractor: "tagger".into(),
-        alternatives: Vec::new(),
-    }));
+    let mut joined: Vec<Entity> = tagged
+        .into_iter()
+        .map(|span| Entity {
+            entity: span.slot,
+            normalized: serde_json::Value::String(span.value.clone()),
+            value: span.value,
+            start: span.start,
+            end: span.end,
+            extractor: "tagger".into(),
+            alternatives: Vec::new(),
+        })
+        .collect();
+    entities.retain(|e| {
+        let Some(tag) = joined.iter_mut().find(|t| t.start <= e.start && e.end <= t.end && t.entity != e.entity) else { return true };
+        if (tag.start, tag.end) == (e.start, e.end) {
+            let readings =
+                std::iter::once(Reading { entity: e.entity.clone(), normalized: e.normalized.clone() }).chain(e.alternatives.iter().cloned());
+            tag.alternatives.extend(readings.filter(|r| r.entity != tag.entity));
+        }
+        false
+    });
+    entities.extend(joined);
 }
 
 #[cfg(test)]
@@ -357,6 +379,30 @@ mod tests {
     fn requests(parser: &Parser, text: &str) -> Vec<(String, String)> {
         let chars: Vec<char> = text.chars().collect();
         parser.parse(text).intents.iter().map(|i| (i.name.clone(), chars[i.start..i.end].iter().collect())).collect()
+    }
+
+    #[test]
+    fn a_find_under_a_tagged_span_of_the_same_text_stays_as_another_reading() {
+        let found = |entity: &str, start: usize, end: usize| Entity {
+            entity: entity.into(),
+            value: "Aisha Khan".into(),
+            normalized: serde_json::json!("Aisha Khan"),
+            start,
+            end,
+            extractor: "lookup".into(),
+            alternatives: Vec::new(),
+        };
+        let span = |slot: &str, start: usize, end: usize| SlotSpan { slot: slot.into(), start, end, value: "Aisha Khan".into() };
+        let mut entities = vec![found("approver", 10, 20)];
+        join_tagged(&mut entities, vec![span("counterparty", 10, 20)]);
+        assert_eq!(entities.len(), 1);
+        assert_eq!((entities[0].entity.as_str(), entities[0].extractor.as_str()), ("counterparty", "tagger"));
+        assert_eq!(entities[0].alternatives, [Reading { entity: "approver".into(), normalized: serde_json::json!("Aisha Khan") }]);
+        // Inside a longer tagged span, a find of another kind gives way without a trace.
+        let mut entities = vec![found("approver", 10, 20)];
+        join_tagged(&mut entities, vec![span("counterparty", 4, 20)]);
+        assert_eq!(entities.len(), 1);
+        assert!(entities[0].alternatives.is_empty());
     }
 
     #[test]
@@ -400,6 +446,18 @@ mod tests {
         let text = "this is ridiculous, get me a manager";
         assert_eq!(requests(&parser, text), [("human".to_string(), text.to_string())]);
         assert_eq!(parser.parse(text).intent.name, "human");
+    }
+
+    #[test]
+    fn a_negated_last_part_is_no_request() {
+        let parser = bundled();
+        // Whole, the message reads as a rejection (its last word); what was asked is before it.
+        let text = "wait no, I meant to approve it, not reject";
+        assert_eq!(requests(&parser, text), [("approve_request".to_string(), "wait no, I meant to approve it".to_string())]);
+        assert_eq!(parser.parse(text).intent.name, "approve_request");
+        // A negation before another part is read as usual.
+        let found = requests(&parser, "no, not the refund, I want to check my order");
+        assert_eq!(found.last().map(|(intent, _)| intent.as_str()), Some("order_status"), "{found:?}");
     }
 
     #[test]

@@ -11,6 +11,16 @@ static CONNECTIVE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("a valid regex")
 });
 
+/// Words that negate what follows them: a part they open ("…, not reject") is no request of its
+/// own but says which request was not meant.
+static NEGATION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^(?:not|but not|rather than|instead of|never)\b|^(?:不是|而不是|不要)").expect("a valid regex"));
+
+/// Whether `part` opens with a negation ("not reject", "rather than a refund", "不是退款").
+pub fn negated(part: &str) -> bool {
+    NEGATION.is_match(part.trim_start())
+}
+
 /// Connectives tried per utterance. Each costs two classifications, so a long text full of
 /// "and"s must not multiply the parse time; real utterances join two or three requests.
 const MAX_SPLITS: usize = 8;
@@ -50,5 +60,14 @@ mod tests {
         assert_eq!(split_points(&"refund and ".repeat(100)).len(), MAX_SPLITS);
         let start = "我要退款，".len();
         assert_eq!(&text[skip_connectives(text, start)..], "我的订单在哪里");
+    }
+
+    #[test]
+    fn a_part_opening_with_a_negation_is_negated() {
+        assert!(negated("not reject"));
+        assert!(negated(" rather than a refund"));
+        assert!(negated("不是退款"));
+        assert!(!negated("nothing arrived"), "a word that only starts like one");
+        assert!(!negated("I want a refund"));
     }
 }
