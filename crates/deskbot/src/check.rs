@@ -81,7 +81,7 @@ impl std::fmt::Display for Report {
 }
 
 /// Responses the engine itself may render, besides those the flows name.
-const ENGINE_RESPONSES: [&str; 19] = [
+const ENGINE_RESPONSES: [&str; 20] = [
     "out_of_scope",
     "flow_retired",
     "nothing_to_cancel",
@@ -98,6 +98,7 @@ const ENGINE_RESPONSES: [&str; 19] = [
     "handoff",
     "still_need",
     "value_unknown",
+    "value_corrected",
     "capabilities",
     "flow_parked",
     "offer_value",

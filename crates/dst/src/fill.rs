@@ -1,11 +1,23 @@
 //! Filling slots from a turn: which value goes to which slot, validation, corrections.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Value, json};
 
 use crate::flows::SlotType;
 use crate::state::{Frame, SlotValue};
 use crate::tracker::{Rule, Tracker, Turn, TurnEntity};
 use crate::validate::convert;
+
+/// Which readings of a value a stage of [`Tracker::place`] considers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Readings {
+    Any,
+    /// The recognizer's own reading only.
+    Primary,
+    /// The recognizer's own reading, and only if it is the slot's own kind.
+    Own,
+}
 
 impl Tracker {
     /// Fills the frame's slots from the turn's entities (and, if allowed, the free-text
@@ -115,21 +127,28 @@ impl Tracker {
         let own_kind_unused = !self.flows.flow_slots(&frame.flow).iter().any(|s| self.accepts(s, &entity.entity));
         let empty_text: Vec<&str> =
             empty.iter().copied().filter(|s| own_kind_unused && self.flows.slots.get(*s).is_some_and(|d| matches!(d.kind, SlotType::Text))).collect();
-        // (slots, whether only the recognizer's own reading counts, whether the slot is meant),
-        // most wanted first. Another reading must be asked for, named or correct a value: an
-        // order number is not read as a rating nobody asked for.
+        // While a question is open, a value corrects an unnamed filled slot only in that slot's
+        // own kind (or tagged as that slot): "$150k" may fix the amount while the bot asks for
+        // the due date, a bare "12" may not (it was a misread answer to the question).
+        let asking = frame.requested.is_some();
+        let filled_any: Vec<&str> = if asking { Vec::new() } else { filled.clone() };
+        // (slots, which readings count, whether the slot is meant), most wanted first. Another
+        // reading must be asked for, named or correct a value: an order number is not read as a
+        // rating nobody asked for.
         let stages = [
-            (&requested, false, true),
-            (&empty, true, true),
-            (&empty_text, false, false),
-            (&named, false, true),
-            (&filled, true, true),
-            (&filled, false, true),
+            (&requested, Readings::Any, true),
+            (&empty, Readings::Primary, true),
+            (&empty_text, Readings::Any, false),
+            (&named, Readings::Any, true),
+            (&filled, if asking { Readings::Own } else { Readings::Primary }, true),
+            (&filled_any, Readings::Any, true),
         ];
-        stages.into_iter().find_map(|(slots, primary_only, meant)| {
+        stages.into_iter().find_map(|(slots, readings, meant)| {
             slots.iter().find_map(|slot| {
-                let mut readings = entity.readings().take(if primary_only { 1 } else { usize::MAX });
-                readings.find(|(kind, _)| self.accepts(slot, kind)).map(|(kind, value)| (slot.to_string(), (kind.to_string(), value.clone()), meant))
+                let mut candidates = entity.readings().take(if readings == Readings::Any { usize::MAX } else { 1 });
+                candidates
+                    .find(|(kind, _)| self.accepts(slot, kind) && (readings != Readings::Own || self.own_kind(slot, kind) || kind == slot))
+                    .map(|(kind, value)| (slot.to_string(), (kind.to_string(), value.clone()), meant))
             })
         })
     }
@@ -177,6 +196,12 @@ impl Tracker {
                 }
                 if let Some(previous) = &previous {
                     turn.rule(Rule::CorrectionApplied { slot: slot.into(), from: previous.value.clone(), to: text.into() });
+                    // At a confirmation the question asked again shows the new value; elsewhere
+                    // the change is said, so a misread is seen before it is submitted.
+                    if !frame.confirming {
+                        let said = BTreeMap::from([("slot".to_string(), json!(self.flows.label(slot))), ("value".to_string(), json!(text))]);
+                        turn.say("value_corrected", said);
+                    }
                 }
                 turn.out.filled.insert(slot.into(), (text.into(), source.into()));
                 frame.slots.insert(

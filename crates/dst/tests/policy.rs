@@ -138,6 +138,22 @@ fn a_correction_at_the_confirmation_is_applied_without_a_no() {
 }
 
 #[test]
+fn while_a_question_is_open_only_a_value_of_its_own_kind_corrects_another_slot_and_says_so() {
+    let money = |text: &str, amount: f64| TurnEntity::new("money", text, json!({"amount": amount, "currency": "USD"}));
+    let mut chat = Chat::new();
+    let out = chat.say(with(turn("refund of $40", "refund", 0.95), vec![money("$40", 40.0)]));
+    assert_eq!(responses(&out), ["ask_order_id"]);
+    // A bare number that is no order number was a misread answer, not a new amount.
+    let out = chat.say(with(turn("12", "inform", 0.6), vec![number("12", 12.0)]));
+    assert_eq!(chat.slot("amount"), Some(json!({"amount": 40.0, "currency": "USD"})));
+    assert!(!out.rules.iter().any(|r| matches!(r, Rule::CorrectionApplied { .. })), "{:?}", out.rules);
+    // Money is the amount's own kind: it corrects it, and the bot says so before asking again.
+    let out = chat.say(with(turn("sorry, make that $60", "inform", 0.6), vec![money("$60", 60.0)]));
+    assert_eq!(chat.slot("amount"), Some(json!({"amount": 60.0, "currency": "USD"})));
+    assert_eq!(responses(&out), ["value_corrected", "ask_order_id"]);
+}
+
+#[test]
 fn beside_a_new_value_the_old_one_is_not_taken() {
     for text in ["45, not 40", "not 40 but 45"] {
         let mut chat = at_confirmation();
