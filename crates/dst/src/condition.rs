@@ -1,7 +1,8 @@
 //! Conditions on slot values: the one type flows branch on (`If { when: … }`) and reply
 //! variations are chosen by (`when: [ … ]` in templates), so both read a slot alike.
 //!
-//! A slot holding `null` is missing. Strings compare case-insensitively, numbers by value;
+//! A slot holding `null` is missing, and so is one holding `""` (an optional question the
+//! user declined). Strings compare case-insensitively, numbers by value;
 //! `Below` and `Above` read a number or a money amount (`{"amount": …}`).
 
 use std::collections::BTreeMap;
@@ -36,7 +37,7 @@ impl Condition {
 
     /// Whether the condition holds for these slot values.
     pub fn holds(&self, slots: &BTreeMap<String, Value>) -> bool {
-        let value = slots.get(self.slot()).filter(|v| !v.is_null());
+        let value = slots.get(self.slot()).filter(|v| !v.is_null() && v.as_str() != Some(""));
         let number = value.and_then(|v| v.get("amount").and_then(Value::as_f64).or_else(|| v.as_f64()));
         match self {
             Condition::Has(_) => value.is_some(),
@@ -69,8 +70,10 @@ mod tests {
     }
 
     #[test]
-    fn null_is_missing() {
+    fn null_and_a_declined_answer_are_missing() {
         assert!(!Condition::Has("x".into()).holds(&slots(Value::Null)));
+        assert!(!Condition::Has("x".into()).holds(&slots(json!(""))), "a declined optional question");
+        assert!(Condition::Has("x".into()).holds(&slots(json!("the courier was kind"))));
         assert!(Condition::Missing("x".into()).holds(&slots(Value::Null)));
         assert!(Condition::Missing("x".into()).holds(&BTreeMap::new()));
     }
