@@ -26,7 +26,8 @@ impl Tracker {
     /// Each value goes to the first slot that takes one of its readings, in this order: the
     /// slot the bot asked for (any reading); an empty slot that takes the recognizer's own
     /// reading; the slot the message names ("the amount is …", any reading); then filled
-    /// slots (a correction), own reading first. The whole text answers a free-text question
+    /// slots (a correction), own reading first — while a question is open, only a value of
+    /// the filled slot's own kind corrects it. The whole text answers a free-text question
     /// only when no value went elsewhere. A value equal to a slot's current one is placed last:
     /// beside a new value it names the old one ("45, not 40").
     pub(crate) fn fill(&self, frame: &mut Frame, turn: &mut Turn, free_text: bool) -> (bool, bool) {
