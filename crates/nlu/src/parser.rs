@@ -281,9 +281,14 @@ impl Parser {
         let request = |i: &IntentScore| i.name != OUT_OF_SCOPE && i.confidence >= SPLIT_CONFIDENCE;
         // A last part that opens with a negation was not asked for: "I meant to approve it, not
         // reject" is read up to its comma ("no, not the refund, where is my order" is not cut).
-        let negation = split_points(read).last().copied().filter(|&(_, right)| negated(&read[skip_connectives(read, right)..]));
+        let mut points = split_points(read);
+        let negation = points.last().copied().filter(|&(_, right)| negated(&read[skip_connectives(read, right)..]));
         let (read, whole) = match negation {
-            Some((left_end, _)) => (&read[..left_end], classify(&read[..left_end])),
+            Some((left_end, _)) => {
+                // The split points of the text up to there, as `split_points` would find them.
+                points.retain(|&(_, right)| right < left_end);
+                (&read[..left_end], classify(&read[..left_end]))
+            }
             None => (read, whole.clone()),
         };
         let mut spans = Vec::new();
@@ -293,7 +298,7 @@ impl Parser {
             let at = char_offset(read, byte);
             entities.iter().any(|e| e.start < at && at < e.end)
         };
-        for (left_end, right_start) in split_points(read) {
+        for (left_end, right_start) in points {
             if left_end <= start || inside_a_value(left_end) {
                 continue;
             }
@@ -335,11 +340,10 @@ fn after_lead_in(whole: IntentScore, requests: &[IntentSpan]) -> IntentScore {
     }
 }
 
-/// Adds tagged slot values to the entities. A value inside a tagged one is part of it: the zip
-/// code of an address is no order number, the house number no amount.
-/// Adds tagged spans to the entities. A find inside a tagged span of another slot gives way to
-/// it; one over exactly the same text stays as another reading of it (a directory name the
-/// tagger reads as a counterparty is still an approver where the bot asked for one).
+/// Adds tagged slot values to the entities. A find inside a tagged value of another slot is part
+/// of it (the zip code of an address is no order number, the house number no amount); one over
+/// exactly the same text stays as another reading of it (a directory name the tagger reads as a
+/// counterparty is still an approver where the bot asked for one).
 fn join_tagged(entities: &mut Vec<Entity>, tagged: Vec<SlotSpan>) {
     let mut joined: Vec<Entity> = tagged
         .into_iter()
