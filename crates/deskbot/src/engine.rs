@@ -268,6 +268,7 @@ fn user_turn(utterance: &str, parse: &ParseResult) -> UserTurn {
         intent: parse.intent.name.clone(),
         confidence: parse.intent.confidence,
         entities: entities_in(0, usize::MAX),
+        asks: nlu::mood::asks(utterance),
         more: Vec::new(),
     };
     let [first, rest @ ..] = parse.intents.as_slice() else { return whole };
@@ -282,6 +283,7 @@ fn user_turn(utterance: &str, parse: &ParseResult) -> UserTurn {
             intent: span.name.clone(),
             confidence: span.confidence,
             entities: entities_in(span.start, span.end),
+            asks: nlu::mood::asks(&span_text(span.start, span.end)),
             more: Vec::new(),
         })
         .collect();

@@ -211,7 +211,13 @@ impl Tracker {
         });
         let free_text = requested.as_deref().is_some_and(|s| self.is_free_text(s));
         let describes = |flow: &str| free_text && self.describes_for_both(flow, &turn.input.text);
-        if let Some(flow) = reading.flow.as_ref().filter(|f| **f != active && reading.confident && !answers && !describes(f)) {
+        // A statement where the user's own words are awaited is the answer, whatever it reads
+        // as ("it's over the meal allowance" asked why a request is rejected); a question or a
+        // request is not, nor (for a flow with questions of its own) a message that names the
+        // flow it asks for ("ok, approve it then").
+        let states = free_text && !turn.input.asks && count_words(&turn.input.text) >= ANSWER_WORDS;
+        let answered = |flow: &str| states && (self.flows.answers_at_once(flow) || !self.names_flow(flow, &turn.input.text));
+        if let Some(flow) = reading.flow.as_ref().filter(|f| **f != active && reading.confident && !answers && !describes(f) && !answered(f)) {
             return self.interrupt(state, turn, flow);
         }
         // Where the user's own words are the answer ("wrong size", "ok thanks, the lamp was
@@ -219,7 +225,7 @@ impl Tracker {
         // taken as one.
         let own_words = requested.as_deref().is_some_and(|s| self.takes_any_text(s));
         let sure_enough = reading.confident || !own_words;
-        let answers_at_once = sure_enough && reading.flow.as_ref().is_some_and(|f| *f != active && self.flows.answers_at_once(f));
+        let answers_at_once = sure_enough && reading.flow.as_ref().is_some_and(|f| *f != active && self.flows.answers_at_once(f) && !answered(f));
         let yes_no = sure_enough && self.is_yes_or_no(turn);
         let unknown = sure_enough && self.is(turn, |s| &s.dont_know);
         let request = reading.sure && turn.input.entities.is_empty() && (answers_at_once || yes_no || unknown);
@@ -287,9 +293,14 @@ impl Tracker {
     /// question asked, unless it names `flow` ("I'd rather file a complaint").
     fn describes_for_both(&self, flow: &str, text: &str) -> bool {
         let first_is_free_text = self.flows.flow_slots(flow).first().is_some_and(|slot| self.is_free_text(slot));
+        first_is_free_text && !self.names_flow(flow, text)
+    }
+
+    /// Whether the text names `flow` by a word of four letters or more of its name or
+    /// description ("I'd rather file a complaint", "approve it then").
+    fn names_flow(&self, flow: &str, text: &str) -> bool {
         let flow_words: Vec<String> = self.flow_words(flow).into_iter().filter(|w| w.chars().count() >= 4).collect();
-        let named = text.to_lowercase().split(|c: char| !c.is_alphanumeric()).any(|word| flow_words.iter().any(|w| same_stem(word, w)));
-        first_is_free_text && !named
+        text.to_lowercase().split(|c: char| !c.is_alphanumeric()).any(|word| flow_words.iter().any(|w| same_stem(word, w)))
     }
 
     /// Nothing usable for the requested slot: say so, count the attempt, ask again.

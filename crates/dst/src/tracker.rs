@@ -39,6 +39,9 @@ pub struct UserTurn {
     pub intent: String,
     pub confidence: f32,
     pub entities: Vec<TurnEntity>,
+    /// Whether the text asks for something (a question or a request) rather than states it
+    /// (`nlu::mood`): a statement given where the user's own words are awaited is the answer.
+    pub asks: bool,
     /// Further requests in the same utterance, in order ("where is my order and can I change my
     /// address"): each is handled after this one (see [`Tracker::handle`]).
     pub more: Vec<UserTurn>,
@@ -302,7 +305,7 @@ impl Tracker {
         let entities = lead.iter().flat_map(|s| s.entities.iter().cloned()).collect();
         let mut more: Vec<UserTurn> = spans[at..].iter().map(|s| UserTurn { more: Vec::new(), ..(*s).clone() }).collect();
         more[0].confidence = clear;
-        Some(UserTurn { text: input.text.clone(), intent: settings.cancel.clone(), confidence: clear, entities, more })
+        Some(UserTurn { text: input.text.clone(), intent: settings.cancel.clone(), confidence: clear, entities, asks: input.asks, more })
     }
 
     fn follow_up(&self, state: &mut DialogueState, turn: &mut Turn, request: &UserTurn) {
@@ -414,7 +417,7 @@ impl Tracker {
             return;
         }
         let before = frame.slots.len();
-        let input = UserTurn { text: String::new(), intent: String::new(), confidence: 0.0, entities: earlier, more: Vec::new() };
+        let input = UserTurn { text: String::new(), intent: String::new(), confidence: 0.0, entities: earlier, asks: false, more: Vec::new() };
         let mut sub =
             Turn { index: turn.index, input: &input, runner: &mut *turn.runner, out: TurnOutcome::default(), asked: false, earlier: Vec::new() };
         self.fill_empty(frame, &mut sub);

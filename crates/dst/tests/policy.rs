@@ -66,7 +66,7 @@ impl Chat {
 }
 
 fn turn(text: &str, intent: &str, confidence: f32) -> UserTurn {
-    UserTurn { text: text.into(), intent: intent.into(), confidence, entities: Vec::new(), more: Vec::new() }
+    UserTurn { text: text.into(), intent: intent.into(), confidence, entities: Vec::new(), asks: true, more: Vec::new() }
 }
 
 fn with(mut turn: UserTurn, entities: Vec<TurnEntity>) -> UserTurn {
@@ -242,6 +242,36 @@ fn a_description_another_flow_would_also_take_answers_the_question_asked() {
     let out = chat.say(turn("never mind that, just tell me where it is", "order_status", 0.95));
     assert!(out.rules.iter().any(|r| matches!(r, Rule::Parked { by, .. } if by == "status")), "{:?}", out.rules);
     assert_eq!(chat.slot("reason"), None);
+}
+
+#[test]
+fn a_statement_where_own_words_are_awaited_is_the_answer_whatever_it_reads_as() {
+    let stating = |text: &str, intent: &str| UserTurn { asks: false, ..turn(text, intent, 0.95) };
+    // A confident other flow, or a question the bot could answer, said as a statement: the reason.
+    for (text, intent) in
+        [("item never arrived, tracking hasn't moved", "order_status"), ("you charged me express hours but it came late", "faq_hours")]
+    {
+        let mut chat = Chat::new();
+        chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+        let out = chat.say(stating(text, intent));
+        assert_eq!(chat.slot("reason"), Some(json!(text)), "{:?}", out.rules);
+        assert_eq!(responses(&out), ["ask_amount"]);
+    }
+    // The same words asked, or a statement that names its flow, are requests.
+    let mut chat = Chat::new();
+    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let out = chat.say(turn("item never arrived, can you check on it", "order_status", 0.95));
+    assert!(out.rules.iter().any(|r| matches!(r, Rule::Parked { by, .. } if by == "status")), "{:?}", out.rules);
+    let mut chat = Chat::new();
+    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let out = chat.say(stating("ok then, checking the order first", "order_status"));
+    assert!(out.rules.iter().any(|r| matches!(r, Rule::Parked { by, .. } if by == "status")), "{:?}", out.rules);
+    assert_eq!(chat.slot("reason"), None);
+    // A few words are too few to be a statement of their own ("shipping costs").
+    let mut chat = Chat::new();
+    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let out = chat.say(stating("opening hours", "faq_hours"));
+    assert_eq!(responses(&out), ["faq_hours", "resume_flow", "ask_reason"]);
 }
 
 #[test]

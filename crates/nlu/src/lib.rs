@@ -46,6 +46,7 @@ pub mod eval;
 mod features;
 pub mod held_out;
 pub mod model;
+pub mod mood;
 mod numerals;
 mod parser;
 pub mod rasa;
