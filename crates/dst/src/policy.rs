@@ -51,7 +51,7 @@ impl Tracker {
         // intent, so that a vague match does not throw away what the user said.
         let settings = &self.flows.settings;
         let asks_for_a_person = |t: &UserTurn| t.intent == settings.handoff && t.confidence >= settings.request_confidence;
-        if std::iter::once(turn.input).chain(&turn.input.more).any(asks_for_a_person) {
+        if !self.states_an_answer(state, turn) && std::iter::once(turn.input).chain(&turn.input.more).any(asks_for_a_person) {
             return self.hand_off(state, turn, "the customer asked for a human");
         }
         if self.is(turn, |s| &s.cancel) && (reading.confident || !in_flow) {
@@ -141,7 +141,9 @@ impl Tracker {
         let Some(frame) = state.frames.last_mut() else { return };
         // A confident request for another flow is a digression with its own values ("before I
         // say yes, where is order 10293999?"), not a correction of this one's.
-        if let Some(flow) = reading.flow.as_ref().filter(|f| **f != frame.flow && reading.confident && !self.is_yes_or_no(turn)) {
+        // One that needs nothing (thanks, an FAQ) leaves the values to this one ("ok thanks. 4 days").
+        let own_values = |flow: &str| !self.flows.answers_at_once(flow) || turn.input.entities.is_empty();
+        if let Some(flow) = reading.flow.as_ref().filter(|f| **f != frame.flow && reading.confident && !self.is_yes_or_no(turn) && own_values(f)) {
             return self.interrupt(state, turn, flow);
         }
         // A free-text value said again with a part changed, with or without a yes or no (its
@@ -198,6 +200,7 @@ impl Tracker {
     /// interrupts, with its own values; a request, yes/no or small talk is answered rather than
     /// stored as a free-text answer; only real attempts count towards the retry cap.
     fn collecting(&self, state: &mut DialogueState, turn: &mut Turn, reading: &Reading) {
+        let states = self.states_an_answer(state, turn);
         let Some(frame) = state.frames.last_mut() else { return };
         let active = frame.flow.clone();
         let requested = frame.requested.clone();
@@ -215,9 +218,12 @@ impl Tracker {
         // as ("it's over the meal allowance" asked why a request is rejected); a question or a
         // request is not, nor (for a flow with questions of its own) a message that names the
         // flow it asks for ("ok, approve it then").
-        let states = free_text && !turn.input.asks && count_words(&turn.input.text) >= ANSWER_WORDS;
         let answered = |flow: &str| states && (self.flows.answers_at_once(flow) || !self.names_flow(flow, &turn.input.text));
-        if let Some(flow) = reading.flow.as_ref().filter(|f| **f != active && reading.confident && !answers && !describes(f) && !answered(f)) {
+        // A question or request that brings another flow's own value is that flow's, whatever
+        // else it holds ("oh quick one — what's the status of LV-3003?" asked how many days).
+        let brings_its_own = |flow: &str| turn.input.asks && self.brings_own_value(flow, requested.as_deref(), turn);
+        let leaves = |flow: &str| !answers || brings_its_own(flow);
+        if let Some(flow) = reading.flow.as_ref().filter(|f| **f != active && reading.confident && leaves(f) && !describes(f) && !answered(f)) {
             return self.interrupt(state, turn, flow);
         }
         // Where the user's own words are the answer ("wrong size", "ok thanks, the lamp was
@@ -226,7 +232,11 @@ impl Tracker {
         let own_words = requested.as_deref().is_some_and(|s| self.takes_any_text(s));
         let sure_enough = reading.confident || !own_words;
         let answers_at_once = sure_enough && reading.flow.as_ref().is_some_and(|f| *f != active && self.flows.answers_at_once(f) && !answered(f));
-        let yes_no = sure_enough && self.is_yes_or_no(turn);
+        // At an optional question a short sure no (or cancel) declines it ("没有了", "nothing else").
+        let optional = requested.as_deref().is_some_and(|s| self.flows.slots.get(s).is_some_and(|d| d.optional));
+        let declines =
+            optional && reading.sure && count_words(&turn.input.text) < ANSWER_WORDS && (self.is(turn, |s| &s.deny) || self.is(turn, |s| &s.cancel));
+        let yes_no = (sure_enough && self.is_yes_or_no(turn)) || declines;
         let unknown = sure_enough && self.is(turn, |s| &s.dont_know);
         let request = reading.sure && turn.input.entities.is_empty() && (answers_at_once || yes_no || unknown);
         let (changed, invalid) = self.fill(frame, turn, !request);
@@ -248,8 +258,7 @@ impl Tracker {
             let flow = reading.flow.clone().unwrap_or_default();
             return self.start(state, turn, &flow);
         }
-        let optional = self.flows.slots.get(&slot).is_some_and(|d| d.optional);
-        if request && (self.is(turn, |s| &s.deny) || unknown) && optional {
+        if request && (declines || self.is(turn, |s| &s.deny) || unknown) && optional {
             frame.slots.insert(
                 slot.clone(),
                 crate::state::SlotValue {
@@ -294,6 +303,22 @@ impl Tracker {
     fn describes_for_both(&self, flow: &str, text: &str) -> bool {
         let first_is_free_text = self.flows.flow_slots(flow).first().is_some_and(|slot| self.is_free_text(slot));
         first_is_free_text && !self.names_flow(flow, text)
+    }
+
+    /// Whether the message is a statement where the user's own words are awaited: the answer,
+    /// whatever it reads as ("it's over the meal allowance" asked why a request is rejected).
+    fn states_an_answer(&self, state: &DialogueState, turn: &Turn) -> bool {
+        let free_text = state.frames.last().and_then(|f| f.requested.as_deref()).is_some_and(|s| self.is_free_text(s));
+        free_text && !turn.input.asks && count_words(&turn.input.text) >= ANSWER_WORDS
+    }
+
+    /// Whether the message holds a value one of `flow`'s slots takes that `requested` does not.
+    fn brings_own_value(&self, flow: &str, requested: Option<&str>, turn: &Turn) -> bool {
+        let slots = self.flows.flow_slots(flow);
+        turn.input.entities.iter().any(|e| {
+            let kind = e.entity.as_str();
+            slots.iter().any(|s| self.accepts(s, kind)) && !requested.is_some_and(|r| self.accepts(r, kind))
+        })
     }
 
     /// Whether the text names `flow` by a word of four letters or more of its name or

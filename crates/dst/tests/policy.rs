@@ -267,6 +267,11 @@ fn a_statement_where_own_words_are_awaited_is_the_answer_whatever_it_reads_as() 
     let out = chat.say(stating("ok then, checking the order first", "order_status"));
     assert!(out.rules.iter().any(|r| matches!(r, Rule::Parked { by, .. } if by == "status")), "{:?}", out.rules);
     assert_eq!(chat.slot("reason"), None);
+    // Nor is a statement a request for a person ("I hope you hire more human agents").
+    let mut chat = Chat::new();
+    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let out = chat.say(stating("I hope you hire more human agents", "human"));
+    assert_eq!(responses(&out), ["ask_amount"]);
     // A few words are too few to be a statement of their own ("shipping costs").
     let mut chat = Chat::new();
     chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
@@ -350,6 +355,17 @@ fn an_optional_question_can_be_declined() {
     chat.say(turn("survey", "survey", 0.9));
     let out = chat.say(turn("no idea", "dont_know", 0.95));
     assert_eq!(out.rules, [Rule::Declined { slot: "feedback".into() }]);
+    // A short no or cancel only sure (not confident) declines it too; a longer one is feedback.
+    for (text, intent) in [("没有了", "deny"), ("nothing else", "cancel")] {
+        let mut chat = Chat::new();
+        chat.say(turn("survey", "survey", 0.9));
+        let out = chat.say(turn(text, intent, 0.8));
+        assert_eq!(out.rules, [Rule::Declined { slot: "feedback".into() }], "{text}");
+    }
+    let mut chat = Chat::new();
+    chat.say(turn("survey", "survey", 0.9));
+    chat.say(turn("no but the box could be sturdier", "deny", 0.8));
+    assert_eq!(chat.actions.calls[0].1.get("feedback"), Some(&json!("no but the box could be sturdier")));
 }
 
 #[test]
@@ -678,4 +694,31 @@ fn a_name_that_reads_a_little_like_small_talk_answers_a_question_any_words_answe
     chat.say(turn("where is my order", "order_status", 0.95));
     let out = chat.say(turn("when are you open", "faq_hours", 0.76));
     assert_eq!(responses(&out)[0], "faq_hours");
+}
+
+#[test]
+fn a_question_that_brings_another_flows_value_digresses_though_a_word_answers_the_question() {
+    let mut chat = Chat::new();
+    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    chat.say(turn("it broke", "complaint", 0.5));
+    // "one" reads as an amount, but the question is about another order.
+    let question = with(turn("oh quick one, where is order 54321?", "order_status", 0.9), vec![number("one", 1.0), order("54321")]);
+    let out = chat.say(question);
+    assert!(out.rules.iter().any(|r| matches!(r, Rule::Parked { by, .. } if by == "status")), "{:?}", out.rules);
+    assert_eq!(chat.actions.calls[0].1.get("order_id"), Some(&json!("54321")));
+    assert_eq!(chat.slot("amount"), None);
+    // Said as a statement, the value answers the question.
+    let mut chat = Chat::new();
+    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    chat.say(turn("it broke", "complaint", 0.5));
+    chat.say(with(UserTurn { asks: false, ..turn("one for order 54321", "order_status", 0.9) }, vec![number("one", 1.0), order("54321")]));
+    assert_eq!(chat.slot("amount").map(|v| v["amount"].clone()), Some(json!(1.0)));
+}
+
+#[test]
+fn at_the_confirmation_small_talk_leaves_its_values_to_the_summary() {
+    let mut chat = at_confirmation();
+    let out = chat.say(with(turn("ok thanks for the hours. 45 then", "faq_hours", 0.95), vec![number("45", 45.0)]));
+    assert_eq!(chat.slot("amount").map(|v| v["amount"].clone()), Some(json!(45.0)), "{:?}", responses(&out));
+    assert!(responses(&out).contains(&"confirm_refund".to_string()), "{:?}", responses(&out));
 }

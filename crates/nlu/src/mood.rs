@@ -10,16 +10,17 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-/// Questions: a question mark; a question word opening a clause; a modal or auxiliary verb
-/// before its subject ("can you", "is it"); Chinese question particles and forms.
+/// Questions: a question mark; a clause opening with a question word, or with a modal or
+/// auxiliary verb before its subject ("can you", "is it"; "the reason is it broke" is no
+/// question); Chinese question particles and forms.
 static QUESTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)
         [?？]
         | (?:^|[,.;:!—–-]\s*|\b(?:and|so|but|also|btw|oh|ok|okay|hey|hi|wait|hmm|first|then|now|just|actually)\s+)
-          (?:what|what's|whats|where|where's|wheres|when|how|why|which|who|whose)\b
-        | \b(?:can|could|would|will|do|does|did|is|are|may|shall|should)\s+
-          (?:i|you|u|we|it|they|he|she|my|the|this|that|there|someone|anyone|somebody|anybody)\b
+          (?:(?:what|what's|whats|where|where's|wheres|when|how|why|which|who|whose)\b
+            | (?:can|could|would|will|do|does|did|is|are|may|shall|should)\s+
+              (?:i|you|u|we|it|they|he|she|my|the|this|that|there|someone|anyone|somebody|anybody)\b)
         | 吗 | 呢 | 什么 | 怎么 | 哪 | 几[点号天时] | 多少 | 是否 | 能否 | 可否 | 能不能 | 可不可以 | 有没有",
     )
     .expect("a valid regex")
@@ -34,7 +35,7 @@ static REQUEST: LazyLock<Regex> = LazyLock::new(|| {
         \b(?:i|we)(?:'d|'ll|\s+would|\s+will|\s+just|\s+really|\s+also|\s+still|\s+only|\s+actually|\s+do|\s+now)*\s+
           (?:like|want|wanna|need|gotta|wish|prefer|rather)\b
         | \b(?:i'd|id)\s+(?:like|rather|prefer)\b
-        | \b(?:please|pls|plz|kindly|instead)\b
+        | \b(?:please|pls|plz|kindly|instead)\b | \bif\s+(?:you|u)\s+(?:could|can|would)\b
         | \b(?:let|help|tell|show|give|get|send|put)\s+me\b | \blet'?s\b
         | 我要 | 我想 | 想要 | 帮我 | 帮忙 | 麻烦 | 请 | 需要 | 申请 | 给我 | 我得 | 吧",
     )
@@ -62,6 +63,8 @@ mod tests {
             "你们几点上班",
             "算了，先帮我驳回EXP-2471",
             "那我还是退款吧",
+            "I was wondering if you could move my delivery",
+            "ok so is it shipped yet",
         ] {
             assert!(asks(text), "{text}");
         }
@@ -73,6 +76,7 @@ mod tests {
             "收到的耳机左边没声音",
             "希望多加几个客服",
             "the shoes are what I ordered but the wrong colour",
+            "ok thanks. the reason is it was a duplicate order",
         ] {
             assert!(!asks(text), "{text}");
         }
