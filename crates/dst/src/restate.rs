@@ -21,8 +21,9 @@ impl Tracker {
 
 /// `old` with a run of its words said again in `text` with some swapped for words of the same
 /// kind (a number for a number, a word for a word): the run's words in place at least two and
-/// half of them, one changed at least; the run with the most words in place, then the fewest
-/// changed.
+/// half of them, one of them content (not only "the … is": "the id is EXP-2074" says no reason
+/// "the receipt is missing" again), one changed at least; the run with the most words in place,
+/// then the fewest changed.
 /// `None` where `text` says `old` unchanged, whole. "sorry its 21 Elm Street not 12" turns
 /// "12 Elm Street, Springfield" into "21 Elm Street, Springfield".
 fn restatement(old: &str, text: &str) -> Option<String> {
@@ -43,8 +44,9 @@ fn restatement(old: &str, text: &str) -> Option<String> {
                 let window = &said[at..at + len];
                 let in_place = run.iter().zip(window).filter(|(a, b)| a == b).count();
                 let like_for_like = run.iter().zip(window).filter(|(a, b)| a != b).all(|(a, b)| same_kind(a, b));
+                let on_content = run.iter().zip(window).any(|(a, b)| a == b && content(a));
                 let rank = (in_place, std::cmp::Reverse(len - in_place));
-                if like_for_like && in_place >= 2 && in_place < len && 2 * in_place >= len && best.is_none_or(|b| rank > b.0) {
+                if like_for_like && on_content && in_place >= 2 && in_place < len && 2 * in_place >= len && best.is_none_or(|b| rank > b.0) {
                     best = Some((rank, len, from, at));
                 }
             }
@@ -57,6 +59,12 @@ fn restatement(old: &str, text: &str) -> Option<String> {
 
 /// How well a run lines up: words in place, then fewest changed.
 type Rank = (usize, std::cmp::Reverse<usize>);
+
+/// Whether a word carries content rather than grammar: it holds digits, is CJK, or has four
+/// letters or more.
+fn content(word: &str) -> bool {
+    word.chars().any(|c| c.is_ascii_digit() || words::is_cjk(c)) || word.chars().count() >= 4
+}
 
 /// Whether two words are of one kind: both hold digits, both are CJK, or both are words of two
 /// letters or more.
@@ -94,5 +102,7 @@ mod tests {
         assert_eq!(new("wrong size", "yes"), None);
         assert_eq!(new("", "12 Elm Street"), None);
         assert_eq!(new("ok", "12 Elm Street"), None);
+        // Words of grammar in place are no restatement.
+        assert_eq!(new("the receipt is missing", "hold on, the id is EXP-2074"), None);
     }
 }
