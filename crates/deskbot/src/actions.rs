@@ -135,13 +135,13 @@ impl ActionRunner for BuiltinActions {
                 out.insert("case_id".into(), reference("CS", slots));
             }
             "submit_contract" => {
-                out.insert("reference".into(), reference("CTR", slots));
+                out.insert("request_id".into(), reference("CTR", slots));
             }
             "submit_expense" => {
-                out.insert("reference".into(), reference("EXP", slots));
+                out.insert("request_id".into(), reference("EXP", slots));
             }
             "submit_leave" => {
-                out.insert("reference".into(), reference("LV", slots));
+                out.insert("request_id".into(), reference("LV", slots));
             }
             "list_pending" => {
                 out.insert("count".into(), json!(3));
