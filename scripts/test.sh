@@ -21,7 +21,7 @@ export DESKBOT_REQUIRE_ENCODER=1
 # Style first: formatting fails in seconds, lints before the long build.
 cargo fmt --check
 cargo clippy --release --workspace --all-targets --locked -- -D warnings
-cargo build --release --workspace --locked
+cargo build --release --workspace --locked --timings
 log=$(mktemp)
 # Fuzz targets and the soak append their counts here (crates/cli/tests/common).
 rm -f target/tmp/fuzz-report.txt
