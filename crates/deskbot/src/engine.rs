@@ -268,7 +268,7 @@ fn user_turn(utterance: &str, parse: &ParseResult) -> UserTurn {
         intent: parse.intent.name.clone(),
         confidence: parse.intent.confidence,
         entities: entities_in(0, usize::MAX),
-        asks: nlu::mood::asks(utterance),
+        mood: mood(utterance),
         more: Vec::new(),
     };
     let [first, rest @ ..] = parse.intents.as_slice() else { return whole };
@@ -283,11 +283,20 @@ fn user_turn(utterance: &str, parse: &ParseResult) -> UserTurn {
             intent: span.name.clone(),
             confidence: span.confidence,
             entities: entities_in(span.start, span.end),
-            asks: nlu::mood::asks(&span_text(span.start, span.end)),
+            mood: mood(&span_text(span.start, span.end)),
             more: Vec::new(),
         })
         .collect();
     UserTurn { intent: first.name.clone(), confidence: first.confidence, entities: entities_in(first.start, first.end), more, ..whole }
+}
+
+/// The message's mood, for the tracker.
+fn mood(text: &str) -> dst::Mood {
+    match nlu::mood::mood(text) {
+        nlu::mood::Mood::Statement => dst::Mood::Statement,
+        nlu::mood::Mood::Request => dst::Mood::Request,
+        nlu::mood::Mood::Question => dst::Mood::Question,
+    }
 }
 
 #[cfg(test)]

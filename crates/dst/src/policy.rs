@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use crate::state::DialogueState;
-use crate::tracker::{Rule, Tracker, Turn, UserTurn, count_words, flow_slot};
+use crate::tracker::{Mood, Rule, Tracker, Turn, UserTurn, count_words, flow_slot};
 
 /// What the turn's intent means to the policy.
 struct Reading {
@@ -221,9 +221,13 @@ impl Tracker {
         let answered = |flow: &str| states && (self.flows.answers_at_once(flow) || !self.names_flow(flow, &turn.input.text));
         // A question or request that brings another flow's own value is that flow's, whatever
         // else it holds ("oh quick one — what's the status of LV-3003?" asked how many days).
-        let brings_its_own = |flow: &str| turn.input.asks && self.brings_own_value(flow, requested.as_deref(), turn);
+        let brings_its_own = |flow: &str| turn.input.asks() && self.brings_own_value(flow, requested.as_deref(), turn);
         let leaves = |flow: &str| !answers || brings_its_own(flow);
-        if let Some(flow) = reading.flow.as_ref().filter(|f| **f != active && reading.confident && leaves(f) && !describes(f) && !answered(f)) {
+        // The other way round, a question there need only be sure: "wait, what else is in my
+        // queue?" is no reason for a rejection (a request may be: "please hire more staff").
+        let asked = free_text && turn.input.mood == Mood::Question && reading.sure;
+        let clear = reading.confident || asked;
+        if let Some(flow) = reading.flow.as_ref().filter(|f| **f != active && clear && leaves(f) && !describes(f) && !answered(f)) {
             return self.interrupt(state, turn, flow);
         }
         // Where the user's own words are the answer ("wrong size", "ok thanks, the lamp was
@@ -231,7 +235,8 @@ impl Tracker {
         // taken as one.
         let own_words = requested.as_deref().is_some_and(|s| self.takes_any_text(s));
         let sure_enough = reading.confident || !own_words;
-        let answers_at_once = sure_enough && reading.flow.as_ref().is_some_and(|f| *f != active && self.flows.answers_at_once(f) && !answered(f));
+        let answers_at_once =
+            (sure_enough || asked) && reading.flow.as_ref().is_some_and(|f| *f != active && self.flows.answers_at_once(f) && !answered(f));
         // At an optional question a short sure no (or cancel) declines it ("没有了", "nothing else").
         let optional = requested.as_deref().is_some_and(|s| self.flows.slots.get(s).is_some_and(|d| d.optional));
         let declines =
@@ -309,7 +314,7 @@ impl Tracker {
     /// whatever it reads as ("it's over the meal allowance" asked why a request is rejected).
     fn states_an_answer(&self, state: &DialogueState, turn: &Turn) -> bool {
         let free_text = state.frames.last().and_then(|f| f.requested.as_deref()).is_some_and(|s| self.is_free_text(s));
-        free_text && !turn.input.asks && count_words(&turn.input.text) >= ANSWER_WORDS
+        free_text && !turn.input.asks() && count_words(&turn.input.text) >= ANSWER_WORDS
     }
 
     /// Whether the message holds a value one of `flow`'s slots takes that `requested` does not.

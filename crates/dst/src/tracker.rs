@@ -32,6 +32,14 @@ impl TurnEntity {
     }
 }
 
+/// What a message does, by its form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Mood {
+    Statement,
+    Request,
+    Question,
+}
+
 /// A recognised user turn.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UserTurn {
@@ -39,9 +47,9 @@ pub struct UserTurn {
     pub intent: String,
     pub confidence: f32,
     pub entities: Vec<TurnEntity>,
-    /// Whether the text asks for something (a question or a request) rather than states it
-    /// (`nlu::mood`): a statement given where the user's own words are awaited is the answer.
-    pub asks: bool,
+    /// Whether the text states, requests or questions (`nlu::mood`): a statement given where
+    /// the user's own words are awaited is the answer; a question there is not.
+    pub mood: Mood,
     /// Further requests in the same utterance, in order ("where is my order and can I change my
     /// address"): each is handled after this one (see [`Tracker::handle`]).
     pub more: Vec<UserTurn>,
@@ -305,7 +313,7 @@ impl Tracker {
         let entities = lead.iter().flat_map(|s| s.entities.iter().cloned()).collect();
         let mut more: Vec<UserTurn> = spans[at..].iter().map(|s| UserTurn { more: Vec::new(), ..(*s).clone() }).collect();
         more[0].confidence = clear;
-        Some(UserTurn { text: input.text.clone(), intent: settings.cancel.clone(), confidence: clear, entities, asks: input.asks, more })
+        Some(UserTurn { text: input.text.clone(), intent: settings.cancel.clone(), confidence: clear, entities, mood: input.mood, more })
     }
 
     fn follow_up(&self, state: &mut DialogueState, turn: &mut Turn, request: &UserTurn) {
@@ -417,7 +425,8 @@ impl Tracker {
             return;
         }
         let before = frame.slots.len();
-        let input = UserTurn { text: String::new(), intent: String::new(), confidence: 0.0, entities: earlier, asks: false, more: Vec::new() };
+        let input =
+            UserTurn { text: String::new(), intent: String::new(), confidence: 0.0, entities: earlier, mood: Mood::Statement, more: Vec::new() };
         let mut sub =
             Turn { index: turn.index, input: &input, runner: &mut *turn.runner, out: TurnOutcome::default(), asked: false, earlier: Vec::new() };
         self.fill_empty(frame, &mut sub);
@@ -600,6 +609,11 @@ fn value_and_a_word(span: &UserTurn) -> bool {
 }
 
 impl UserTurn {
+    /// Whether the message asks for something: a request or a question.
+    pub(crate) fn asks(&self) -> bool {
+        self.mood != Mood::Statement
+    }
+
     /// How many words the text has besides its values (a run of Chinese characters counts a
     /// word per two characters), or `None` when it has no values.
     pub(crate) fn words_besides_values(&self) -> Option<usize> {

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use dst::{ActionRunner, DialogueState, FlowSet, Output, Rule, Tracker, TurnEntity, TurnOutcome, UserTurn};
+use dst::{ActionRunner, DialogueState, FlowSet, Mood, Output, Rule, Tracker, TurnEntity, TurnOutcome, UserTurn};
 use serde_json::{Value, json};
 
 const FLOWS: &str = r#"Flows(
@@ -66,7 +66,12 @@ impl Chat {
 }
 
 fn turn(text: &str, intent: &str, confidence: f32) -> UserTurn {
-    UserTurn { text: text.into(), intent: intent.into(), confidence, entities: Vec::new(), asks: true, more: Vec::new() }
+    UserTurn { text: text.into(), intent: intent.into(), confidence, entities: Vec::new(), mood: Mood::Request, more: Vec::new() }
+}
+
+/// A turn that states rather than asks (`nlu::mood`).
+fn stating(text: &str, intent: &str, confidence: f32) -> UserTurn {
+    UserTurn { mood: Mood::Statement, ..turn(text, intent, confidence) }
 }
 
 fn with(mut turn: UserTurn, entities: Vec<TurnEntity>) -> UserTurn {
@@ -215,12 +220,23 @@ fn a_free_text_answer_is_stored_unless_it_is_a_request() {
     let mut chat = Chat::new();
     chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
     // A vague match of another intent, or a question less than confident, is a reason like any other.
-    chat.say(turn("the courier never rang, it sat in the rain", "order_status", 0.6));
+    chat.say(stating("the courier never rang, it sat in the rain", "order_status", 0.6));
     assert_eq!(chat.slot("reason"), Some(json!("the courier never rang, it sat in the rain")));
     let mut chat = Chat::new();
     chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
-    chat.say(turn("ok thanks, it came after opening hours and broken", "faq_hours", 0.75));
+    chat.say(stating("ok thanks, it came after opening hours and broken", "faq_hours", 0.75));
     assert_eq!(chat.slot("reason"), Some(json!("ok thanks, it came after opening hours and broken")));
+    // A question there need only be sure.
+    let mut chat = Chat::new();
+    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let out = chat.say(UserTurn { mood: Mood::Question, ..turn("wait, is my other order on its way?", "order_status", 0.75) });
+    assert!(out.rules.iter().any(|r| matches!(r, Rule::Parked { by, .. } if by == "status")), "{:?}", out.rules);
+    assert_eq!(chat.slot("reason"), None);
+    // A request only sure is still the reason ("please hire more staff").
+    let mut chat = Chat::new();
+    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    chat.say(turn("please check your couriers more often", "order_status", 0.75));
+    assert_eq!(chat.slot("reason"), Some(json!("please check your couriers more often")));
 }
 
 #[test]
@@ -246,14 +262,13 @@ fn a_description_another_flow_would_also_take_answers_the_question_asked() {
 
 #[test]
 fn a_statement_where_own_words_are_awaited_is_the_answer_whatever_it_reads_as() {
-    let stating = |text: &str, intent: &str| UserTurn { asks: false, ..turn(text, intent, 0.95) };
     // A confident other flow, or a question the bot could answer, said as a statement: the reason.
     for (text, intent) in
         [("item never arrived, tracking hasn't moved", "order_status"), ("you charged me express hours but it came late", "faq_hours")]
     {
         let mut chat = Chat::new();
         chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
-        let out = chat.say(stating(text, intent));
+        let out = chat.say(stating(text, intent, 0.95));
         assert_eq!(chat.slot("reason"), Some(json!(text)), "{:?}", out.rules);
         assert_eq!(responses(&out), ["ask_amount"]);
     }
@@ -264,18 +279,18 @@ fn a_statement_where_own_words_are_awaited_is_the_answer_whatever_it_reads_as() 
     assert!(out.rules.iter().any(|r| matches!(r, Rule::Parked { by, .. } if by == "status")), "{:?}", out.rules);
     let mut chat = Chat::new();
     chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
-    let out = chat.say(stating("ok then, checking the order first", "order_status"));
+    let out = chat.say(stating("ok then, checking the order first", "order_status", 0.95));
     assert!(out.rules.iter().any(|r| matches!(r, Rule::Parked { by, .. } if by == "status")), "{:?}", out.rules);
     assert_eq!(chat.slot("reason"), None);
     // Nor is a statement a request for a person ("I hope you hire more human agents").
     let mut chat = Chat::new();
     chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
-    let out = chat.say(stating("I hope you hire more human agents", "human"));
+    let out = chat.say(stating("I hope you hire more human agents", "human", 0.95));
     assert_eq!(responses(&out), ["ask_amount"]);
     // A few words are too few to be a statement of their own ("shipping costs").
     let mut chat = Chat::new();
     chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
-    let out = chat.say(stating("opening hours", "faq_hours"));
+    let out = chat.say(stating("opening hours", "faq_hours", 0.95));
     assert_eq!(responses(&out), ["faq_hours", "resume_flow", "ask_reason"]);
 }
 
@@ -711,7 +726,7 @@ fn a_question_that_brings_another_flows_value_digresses_though_a_word_answers_th
     let mut chat = Chat::new();
     chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
     chat.say(turn("it broke", "complaint", 0.5));
-    chat.say(with(UserTurn { asks: false, ..turn("one for order 54321", "order_status", 0.9) }, vec![number("one", 1.0), order("54321")]));
+    chat.say(with(stating("one for order 54321", "order_status", 0.9), vec![number("one", 1.0), order("54321")]));
     assert_eq!(chat.slot("amount").map(|v| v["amount"].clone()), Some(json!(1.0)));
 }
 

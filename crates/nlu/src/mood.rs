@@ -42,14 +42,33 @@ static REQUEST: LazyLock<Regex> = LazyLock::new(|| {
     .expect("a valid regex")
 });
 
-/// Whether `text` asks for something: a question or a request rather than a statement.
-pub fn asks(text: &str) -> bool {
-    QUESTION.is_match(text) || REQUEST.is_match(text)
+/// What a message does: states, requests or questions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mood {
+    Statement,
+    Request,
+    Question,
+}
+
+/// The mood of `text`: a question where it has a question's form, else a request where it
+/// has a request's, else a statement.
+pub fn mood(text: &str) -> Mood {
+    if QUESTION.is_match(text) {
+        Mood::Question
+    } else if REQUEST.is_match(text) {
+        Mood::Request
+    } else {
+        Mood::Statement
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::asks;
+    use super::{Mood, mood};
+
+    fn asks(text: &str) -> bool {
+        mood(text) != Mood::Statement
+    }
 
     #[test]
     fn questions_and_requests_ask_statements_do_not() {
@@ -80,5 +99,7 @@ mod tests {
         ] {
             assert!(!asks(text), "{text}");
         }
+        assert_eq!(mood("wait what else is in my queue?"), Mood::Question);
+        assert_eq!(mood("please hire more phone staff"), Mood::Request);
     }
 }
