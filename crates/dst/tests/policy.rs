@@ -97,10 +97,16 @@ fn responses(out: &TurnOutcome) -> Vec<String> {
         .collect()
 }
 
-/// A refund waiting at its confirmation: order 12345, "broken", $40.
-fn at_confirmation() -> Chat {
+/// A refund for order 12345 waiting for its reason.
+fn at_reason() -> Chat {
     let mut chat = Chat::new();
     chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    chat
+}
+
+/// A refund waiting at its confirmation: order 12345, "broken", $40.
+fn at_confirmation() -> Chat {
+    let mut chat = at_reason();
     chat.say(turn("it broke", "complaint", 0.5));
     let out = chat.say(with(turn("40", "inform", 0.5), vec![number("40", 40.0)]));
     assert_eq!(responses(&out), ["confirm_refund"]);
@@ -204,8 +210,7 @@ fn a_question_at_the_confirmation_is_answered_then_the_confirmation_asked_again(
 
 #[test]
 fn a_free_text_answer_is_stored_unless_it_is_a_request() {
-    let mut chat = Chat::new();
-    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let mut chat = at_reason();
     // A confident question the bot can answer at once is answered, and the reason asked again.
     let out = chat.say(turn("what are your hours", "faq_hours", 0.9));
     assert_eq!(responses(&out), ["faq_hours", "resume_flow", "ask_reason"]);
@@ -217,24 +222,20 @@ fn a_free_text_answer_is_stored_unless_it_is_a_request() {
     // Handed off: the bot says nothing more.
     assert!(chat.say(turn("hello?", "greet", 0.9)).outputs.is_empty());
 
-    let mut chat = Chat::new();
-    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let mut chat = at_reason();
     // A vague match of another intent, or a question less than confident, is a reason like any other.
     chat.say(stating("the courier never rang, it sat in the rain", "order_status", 0.6));
     assert_eq!(chat.slot("reason"), Some(json!("the courier never rang, it sat in the rain")));
-    let mut chat = Chat::new();
-    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let mut chat = at_reason();
     chat.say(stating("ok thanks, it came after opening hours and broken", "faq_hours", 0.75));
     assert_eq!(chat.slot("reason"), Some(json!("ok thanks, it came after opening hours and broken")));
     // A question there need only be sure.
-    let mut chat = Chat::new();
-    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let mut chat = at_reason();
     let out = chat.say(UserTurn { mood: Mood::Question, ..turn("wait, is my other order on its way?", "order_status", 0.75) });
     assert!(out.rules.iter().any(|r| matches!(r, Rule::Parked { by, .. } if by == "status")), "{:?}", out.rules);
     assert_eq!(chat.slot("reason"), None);
     // A request only sure is still the reason ("please hire more staff").
-    let mut chat = Chat::new();
-    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let mut chat = at_reason();
     chat.say(turn("please check your couriers more often", "order_status", 0.75));
     assert_eq!(chat.slot("reason"), Some(json!("please check your couriers more often")));
 }
@@ -242,19 +243,16 @@ fn a_free_text_answer_is_stored_unless_it_is_a_request() {
 #[test]
 fn a_description_another_flow_would_also_take_answers_the_question_asked() {
     // The survey's first question is free text too: a description read as the survey is the reason.
-    let mut chat = Chat::new();
-    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let mut chat = at_reason();
     chat.say(turn("the lamp arrived dented", "survey", 0.95));
     assert_eq!(chat.slot("reason"), Some(json!("the lamp arrived dented")));
     // A message that names the flow asks for it.
-    let mut chat = Chat::new();
-    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let mut chat = at_reason();
     let out = chat.say(turn("I'd rather fill in your survey", "survey", 0.95));
     assert!(out.rules.iter().any(|r| matches!(r, Rule::Parked { by, .. } if by == "survey")), "{:?}", out.rules);
     assert_eq!(chat.slot("reason"), None);
     // A flow that first asks for something else (an order number) is a request.
-    let mut chat = Chat::new();
-    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let mut chat = at_reason();
     let out = chat.say(turn("never mind that, just tell me where it is", "order_status", 0.95));
     assert!(out.rules.iter().any(|r| matches!(r, Rule::Parked { by, .. } if by == "status")), "{:?}", out.rules);
     assert_eq!(chat.slot("reason"), None);
@@ -266,30 +264,25 @@ fn a_statement_where_own_words_are_awaited_is_the_answer_whatever_it_reads_as() 
     for (text, intent) in
         [("item never arrived, tracking hasn't moved", "order_status"), ("you charged me express hours but it came late", "faq_hours")]
     {
-        let mut chat = Chat::new();
-        chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+        let mut chat = at_reason();
         let out = chat.say(stating(text, intent, 0.95));
         assert_eq!(chat.slot("reason"), Some(json!(text)), "{:?}", out.rules);
         assert_eq!(responses(&out), ["ask_amount"]);
     }
     // The same words asked, or a statement that names its flow, are requests.
-    let mut chat = Chat::new();
-    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let mut chat = at_reason();
     let out = chat.say(turn("item never arrived, can you check on it", "order_status", 0.95));
     assert!(out.rules.iter().any(|r| matches!(r, Rule::Parked { by, .. } if by == "status")), "{:?}", out.rules);
-    let mut chat = Chat::new();
-    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let mut chat = at_reason();
     let out = chat.say(stating("ok then, checking the order first", "order_status", 0.95));
     assert!(out.rules.iter().any(|r| matches!(r, Rule::Parked { by, .. } if by == "status")), "{:?}", out.rules);
     assert_eq!(chat.slot("reason"), None);
     // Nor is a statement a request for a person ("I hope you hire more human agents").
-    let mut chat = Chat::new();
-    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let mut chat = at_reason();
     let out = chat.say(stating("I hope you hire more human agents", "human", 0.95));
     assert_eq!(responses(&out), ["ask_amount"]);
     // A few words are too few to be a statement of their own ("shipping costs").
-    let mut chat = Chat::new();
-    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let mut chat = at_reason();
     let out = chat.say(stating("opening hours", "faq_hours", 0.95));
     assert_eq!(responses(&out), ["faq_hours", "resume_flow", "ask_reason"]);
 }
@@ -339,8 +332,7 @@ fn real_misses_reach_the_retry_cap_and_hand_off() {
 
 #[test]
 fn i_dont_know_is_never_the_value_and_counts_as_an_attempt() {
-    let mut chat = Chat::new();
-    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let mut chat = at_reason();
     // At a free-text question ("Why would you like a refund?") it is no reason.
     let out = chat.say(turn("idk what to put here", "dont_know", 0.9));
     assert_eq!(responses(&out), ["value_unknown", "ask_reason"]);
@@ -409,8 +401,7 @@ fn a_request_that_points_back_takes_the_settled_value_and_an_answer_takes_an_off
 
 #[test]
 fn a_cancel_before_a_request_for_another_flow_switches_to_it() {
-    let mut chat = Chat::new();
-    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let mut chat = at_reason();
     // "no, scratch that. what are your hours?": the cancel alone is too unsure (0.75) to leave
     // a flow; the request after it makes it clear.
     let mut message = turn("no", "deny", 0.9);
@@ -420,8 +411,7 @@ fn a_cancel_before_a_request_for_another_flow_switches_to_it() {
     assert_eq!(chat.state.active_flow(), Some("survey"));
     assert!(chat.state.frames.iter().all(|f| f.flow != "refund"));
     // A no alone before a request is filler (the request interrupts; the refund waits).
-    let mut chat = Chat::new();
-    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let mut chat = at_reason();
     let mut message = turn("no", "deny", 0.9);
     message.more = vec![turn("I need a survey", "survey", 0.95)];
     chat.say(message);
@@ -430,8 +420,7 @@ fn a_cancel_before_a_request_for_another_flow_switches_to_it() {
 
 #[test]
 fn another_flow_interrupts_with_its_own_values_and_the_first_resumes_with_its_own() {
-    let mut chat = Chat::new();
-    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let mut chat = at_reason();
     let out = chat.say(with(turn("where is order 67890", "order_status", 0.92), vec![order("67890")]));
     assert_eq!(responses(&out), ["flow_parked", "status", "resume_flow", "ask_reason"]);
     assert_eq!(chat.actions.calls[0].1["order_id"], json!("67890"));
@@ -463,8 +452,7 @@ fn a_settled_value_is_offered_to_the_next_flow() {
 
 #[test]
 fn cancel_with_a_new_request_switches_flows() {
-    let mut chat = Chat::new();
-    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let mut chat = at_reason();
     let mut scratch = turn("scratch that, where is order 67890", "cancel", 0.9);
     scratch.more = vec![with(turn("where is order 67890", "order_status", 0.9), vec![order("67890")])];
     let out = chat.say(scratch);
@@ -478,8 +466,7 @@ fn cancel_with_a_new_request_switches_flows() {
 fn a_cancel_leaves_the_cancelled_flows_words_behind() {
     // "never mind, the refund can wait. I need the contract signed": the middle part reads as
     // the refund (tagged as its reason); it goes with the refund, not into the contract.
-    let mut chat = Chat::new();
-    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let mut chat = at_reason();
     let mut input = turn("never mind, the refund can wait. I need the contract signed", "cancel", 0.9);
     input.more = vec![
         with(turn("the refund can wait", "refund", 0.8), vec![TurnEntity::new("company", "the refund can wait", json!("the refund can wait"))]),
@@ -501,8 +488,7 @@ fn stored_state_from_before_these_fields_loads() {
 
 #[test]
 fn a_yes_nobody_asked_for_before_a_request_is_filler() {
-    let mut chat = Chat::new();
-    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let mut chat = at_reason();
     // Waiting for a free-text reason: "actually first, where is order 67890?" read as a yes
     // and a request. The request is the turn; no yes is stored as the reason.
     let mut input = turn("actually first, where is order 67890?", "affirm", 0.9);
@@ -513,8 +499,7 @@ fn a_yes_nobody_asked_for_before_a_request_is_filler() {
     assert_eq!(chat.slot("reason"), None);
     assert_eq!(chat.state.turns.last().map(|t| t.user.as_str()), Some("actually first, where is order 67890?"), "the whole text is kept");
     // At a confirmation the same yes is an answer.
-    let mut chat = Chat::new();
-    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let mut chat = at_reason();
     chat.say(turn("it broke", "inform", 0.5));
     chat.say(with(turn("$20", "inform", 0.5), vec![TurnEntity::new("money", "$20", json!({"amount": 20.0, "currency": "USD"}))]));
     let mut input = turn("yes, and where is order 67890?", "affirm", 1.0);
@@ -526,8 +511,7 @@ fn a_yes_nobody_asked_for_before_a_request_is_filler() {
 #[test]
 fn at_a_confirmation_another_flow_is_a_digression_and_the_flow_itself_a_yes() {
     let confirming = || {
-        let mut chat = Chat::new();
-        chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+        let mut chat = at_reason();
         chat.say(turn("it broke", "inform", 0.5));
         chat.say(with(turn("$20", "inform", 0.5), vec![TurnEntity::new("money", "$20", json!({"amount": 20.0, "currency": "USD"}))]));
         assert!(chat.state.active().is_some_and(|f| f.confirming));
@@ -558,8 +542,7 @@ fn changed(edit: impl Fn(&str) -> String) -> Tracker {
 #[test]
 fn a_stored_conversation_survives_changed_flows() {
     let half_done = || {
-        let mut chat = Chat::new();
-        chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+        let mut chat = at_reason();
         chat.say(turn("it broke", "inform", 0.5));
         // Stored and read back as a server does.
         serde_json::from_str::<DialogueState>(&serde_json::to_string(&chat.state).unwrap()).unwrap()
@@ -630,8 +613,7 @@ fn values_before_the_request_fill_the_flow_it_starts() {
 
 #[test]
 fn a_free_text_value_said_again_with_a_part_changed_corrects_it_at_the_confirmation() {
-    let mut chat = Chat::new();
-    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let mut chat = at_reason();
     chat.say(turn("the 2 handles snapped", "inform", 0.5));
     chat.say(with(turn("40", "inform", 0.5), vec![number("40", 40.0)]));
     // No slot named, no "no", and the number is no amount: the reason said again, changed.
@@ -663,8 +645,7 @@ fn a_further_request_that_only_gives_the_active_flows_values_corrects_it() {
 
 #[test]
 fn a_few_words_before_the_cancel_and_a_less_sure_request_after_it_still_switch() {
-    let mut chat = Chat::new();
-    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let mut chat = at_reason();
     // "you know what, forget it, I'd rather do the survey": the lead-in reads as anything (here
     // an hours question), the request after the cancel is only 0.75 sure.
     let mut message = turn("you know what, forget it, I'd rather do the survey", "faq_hours", 0.9);
@@ -673,8 +654,7 @@ fn a_few_words_before_the_cancel_and_a_less_sure_request_after_it_still_switch()
     assert!(out.rules.contains(&Rule::Switched { from: "refund".into(), to: "survey".into() }), "{:?}", out.rules);
     assert_eq!(chat.state.active_flow(), Some("survey"));
     // Words with a value before the cancel are no lead-in: nothing is switched.
-    let mut chat = Chat::new();
-    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let mut chat = at_reason();
     let mut message = with(turn("order 67890 and then forget it, the survey", "order_status", 0.9), vec![order("67890")]);
     message.more = vec![turn("forget it", "cancel", 0.9), turn("the survey", "survey", 0.75)];
     let out = chat.say(message);
@@ -689,8 +669,7 @@ fn with_no_flow_running_a_further_request_only_needs_to_be_sure() {
     assert_eq!(responses(&chat.say(message))[0], "faq_hours");
     assert_eq!(chat.state.active_flow(), Some("survey"));
     // Inside a flow the same request is too unsure to interrupt it.
-    let mut chat = Chat::new();
-    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let mut chat = at_reason();
     let mut message = turn("it broke. when are you open", "inform", 0.9);
     message.more = vec![turn("when are you open", "faq_hours", 0.8)];
     assert!(!responses(&chat.say(message)).contains(&"faq_hours".to_string()));
@@ -713,8 +692,7 @@ fn a_name_that_reads_a_little_like_small_talk_answers_a_question_any_words_answe
 
 #[test]
 fn a_question_that_brings_another_flows_value_digresses_though_a_word_answers_the_question() {
-    let mut chat = Chat::new();
-    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let mut chat = at_reason();
     chat.say(turn("it broke", "complaint", 0.5));
     // "one" reads as an amount, but the question is about another order.
     let question = with(turn("oh quick one, where is order 54321?", "order_status", 0.9), vec![number("one", 1.0), order("54321")]);
@@ -723,8 +701,7 @@ fn a_question_that_brings_another_flows_value_digresses_though_a_word_answers_th
     assert_eq!(chat.actions.calls[0].1.get("order_id"), Some(&json!("54321")));
     assert_eq!(chat.slot("amount"), None);
     // Said as a statement, the value answers the question.
-    let mut chat = Chat::new();
-    chat.say(with(turn("refund order 12345", "refund", 0.95), vec![order("12345")]));
+    let mut chat = at_reason();
     chat.say(turn("it broke", "complaint", 0.5));
     chat.say(with(stating("one for order 54321", "order_status", 0.9), vec![number("one", 1.0), order("54321")]));
     assert_eq!(chat.slot("amount").map(|v| v["amount"].clone()), Some(json!(1.0)));
