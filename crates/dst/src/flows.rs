@@ -69,6 +69,10 @@ pub struct SlotDef {
     /// How the slot is called in messages ("the amount"); default: the name with spaces.
     #[serde(default)]
     pub label: Option<String>,
+    /// More words that name the slot in a message, in any language, beside its label's
+    /// ("审批人" for the approver): "审批人改成 Li Na" corrects the approver.
+    #[serde(default)]
+    pub names: Vec<String>,
     /// A value settled by an earlier flow is offered to a later flow that collects this slot
     /// ("For order 48213?"), never used without a yes.
     #[serde(default)]

@@ -377,9 +377,10 @@ impl Tracker {
     }
 
     /// The one slot of `flow` (among those `filled` says) that the text names by a word of its
-    /// label ("the amount is wrong" → the contract amount).
+    /// label ("the amount is wrong" → the contract amount) or one of its `names` ("审批人").
     pub(crate) fn named_slot(&self, flow: &str, text: &str, filled: impl Fn(&str) -> bool) -> Option<String> {
-        let words: Vec<String> = text.split(|c: char| !c.is_alphanumeric()).map(str::to_lowercase).collect();
+        let lower = text.to_lowercase();
+        let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
         // A slot is named by a word of its label of four letters or more ("order number" by
         // "order" or "number"; "new address" by "address", not "new") that does not name the
         // flow itself ("go ahead with the refund" names no refund amount).
@@ -387,11 +388,22 @@ impl Tracker {
         let names_the_flow = |word: &str| flow_words.iter().any(|w| w == word);
         let mut named = self.flows.flow_slots(flow).into_iter().filter(|s| filled(s)).filter(|slot| {
             let label = self.flows.label(slot).to_lowercase();
-            label.split_whitespace().filter(|w| w.chars().count() >= 4 && !names_the_flow(w)).any(|word| words.iter().any(|w| w == word))
+            let by_label = label.split_whitespace().filter(|w| w.chars().count() >= 4 && !names_the_flow(w)).any(|word| words.contains(&word));
+            by_label || self.flows.slots.get(*slot).is_some_and(|def| def.names.iter().any(|name| says_name(&lower, &words, &name.to_lowercase())))
         });
         let first = named.next()?;
         named.next().is_none().then(|| first.to_string())
     }
+}
+
+/// Whether a message (lowercase, and its words) says a name: as a part of the text where the
+/// name is written in CJK characters (no spaces between words), else as whole words in a row.
+fn says_name(text: &str, words: &[&str], name: &str) -> bool {
+    if name.chars().any(words::is_cjk) {
+        return text.contains(name);
+    }
+    let name: Vec<&str> = name.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    !name.is_empty() && words.windows(name.len()).any(|run| run == name.as_slice())
 }
 
 /// Whether two words are forms of one ("complain", "complaint", "complaining"): equal, or

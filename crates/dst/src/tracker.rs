@@ -262,13 +262,17 @@ impl Tracker {
     /// becomes the turn (the whole text kept), with the rule that says so.
     ///
     /// A change of mind is the other kind of lead-in: "no, scratch that. I need to claim $420",
-    /// "算了，先帮我驳回EXP-2471" — a cancel (with or without a no) before a request for another
-    /// flow, where nothing asked yes or no, cancels the active flow and the request starts
+    /// "算了，先帮我驳回EXP-2471", "forget approving that. what's the status of LV-3307?" at a
+    /// confirmation — a cancel (with or without a no) before a request for another flow
+    /// cancels the active flow and the request starts
     /// (the new request makes a cancel that would be too unsure alone a clear one).
     fn without_filler<'a>(&self, state: &DialogueState, input: &'a UserTurn) -> (std::borrow::Cow<'a, UserTurn>, Option<Rule>) {
         let settings = &self.flows.settings;
         let asked_yes_no = state.frames.last().is_some_and(|f| f.confirming || f.offered.is_some());
-        if let Some(switch) = self.change_of_mind(state, input).filter(|_| !asked_yes_no) {
+        // Where a yes or no is awaited, the request after the cancel must be another flow's in
+        // its values too: "no wait, Priya Patel should approve this one" corrects the contract.
+        let speaks_of_another = |switch: &UserTurn| !asked_yes_no || !self.values_for_active(state.active_flow(), &switch.more[0]);
+        if let Some(switch) = self.change_of_mind(state, input).filter(speaks_of_another) {
             return (std::borrow::Cow::Owned(switch), None);
         }
         let yes_no = input.intent == settings.affirm || input.intent == settings.deny;

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 const FLOWS: &str = r#"Flows(
     settings: (digression_confidence: 0.85, request_confidence: 0.7),
     slots: {
-        "order_id": (type: Text, entities: ["order_id"], pattern: Some("^\\d{5}$"), label: Some("the order number"), carry: true, offer: Some("offer_order_id")),
+        "order_id": (type: Text, entities: ["order_id"], pattern: Some("^\\d{5}$"), label: Some("the order number"), names: ["单号"], carry: true, offer: Some("offer_order_id")),
         "reason": (type: Text, label: Some("the reason")),
         "amount": (type: Money, entities: ["money", "number"], max: Some(1000.0), label: Some("the amount")),
         "feedback": (type: Text, optional: true),
@@ -713,4 +713,44 @@ fn at_the_confirmation_small_talk_leaves_its_values_to_the_summary() {
     let out = chat.say(with(turn("ok thanks for the hours. 45 then", "faq_hours", 0.95), vec![number("45", 45.0)]));
     assert_eq!(chat.slot("amount").map(|v| v["amount"].clone()), Some(json!(45.0)), "{:?}", responses(&out));
     assert!(responses(&out).contains(&"confirm_refund".to_string()), "{:?}", responses(&out));
+}
+
+#[test]
+fn a_slot_named_by_one_of_its_names_takes_the_value_at_a_confirmation() {
+    // "单号改成 54321" (change the order number to 54321): read first as a plain number, which
+    // the amount would take; the order number is named, so it is the order number.
+    let mut chat = at_confirmation();
+    let read_as_a_number = || TurnEntity { alternatives: vec![("order_id".into(), json!("54321"))], ..number("54321", 54321.0) };
+    let out = chat.say(with(stating("单号改成 54321", "inform", 0.6), vec![read_as_a_number()]));
+    assert_eq!(responses(&out), ["confirm_refund"], "{:?}", out.rules);
+    assert_eq!(chat.slot("order_id"), Some(json!("54321")));
+    assert_eq!(chat.slot("amount"), Some(json!({"amount": 40.0, "currency": "USD"})));
+    // Unnamed, the same number is no order number.
+    let mut chat = at_confirmation();
+    chat.say(with(stating("改成 54321", "inform", 0.6), vec![read_as_a_number()]));
+    assert_eq!(chat.slot("order_id"), Some(json!("12345")));
+}
+
+#[test]
+fn at_a_confirmation_a_cancel_before_another_flows_request_switches_to_it() {
+    // "forget approving that. what's the status of 67890?": the refund is dropped, never
+    // created, and the order is looked up.
+    let mut chat = at_confirmation();
+    let mut message = turn("hmm wait, forget that", "cancel", 0.8);
+    message.more = vec![with(turn("where is order 67890", "order_status", 0.98), vec![order("67890")])];
+    let out = chat.say(message);
+    assert!(out.rules.contains(&Rule::Switched { from: "refund".into(), to: "status".into() }), "{:?}", out.rules);
+    assert_eq!(chat.actions.calls.len(), 1);
+    assert_eq!((chat.actions.calls[0].0.as_str(), &chat.actions.calls[0].1["order_id"]), ("lookup", &json!("67890")));
+    assert!(chat.state.frames.is_empty());
+}
+
+#[test]
+fn a_value_of_a_slots_own_kind_goes_there_before_a_plain_number() {
+    // "zero updates in 3 days, refund $40 for order 12345": the amount is the money, not a
+    // number said before it.
+    let mut chat = Chat::new();
+    let money = TurnEntity::new("money", "$40", json!({"amount": 40.0, "currency": "USD"}));
+    chat.say(with(turn("zero updates in 3 days, refund $40 for order 12345", "refund", 0.95), vec![number("zero", 0.0), money, order("12345")]));
+    assert_eq!(chat.slot("amount"), Some(json!({"amount": 40.0, "currency": "USD"})));
 }
