@@ -14,6 +14,7 @@ use crate::actions::BuiltinActions;
 use crate::domain::{Domain, Error};
 use crate::model::ModelHooks;
 use crate::parser_cache;
+use crate::rewording::RewordingGate;
 use crate::sentence::Gpt2Sentences;
 
 /// Earlier turns shown to the model when it ranks or rephrases a reply.
@@ -96,6 +97,8 @@ pub struct Bot {
     parser: Parser,
     tracker: Tracker,
     model: Option<ModelHooks>,
+    /// Which responses are still worth a rewording (`None`: every one is).
+    rewordings: Option<RewordingGate>,
     today: Option<NaiveDate>,
     /// Channel for per-channel template variations (`sms`, `web`, ...).
     pub channel: Option<String>,
@@ -130,7 +133,14 @@ impl Bot {
         let encoder = encoder.or_else(gpt2_features);
         let parser = trained_parser(&domain.nlu, encoder)?;
         let tracker = Tracker::new(domain.flows.clone());
-        Ok(Self { domain, parser, tracker, model, today: None, channel: None })
+        Ok(Self { domain, parser, tracker, model, rewordings: Some(RewordingGate::default()), today: None, channel: None })
+    }
+
+    /// Asks the model to reword every reply it may, even those whose rewordings the guard keeps
+    /// refusing (`deskbot eval rephrase` measures the model, not the gate).
+    pub fn rewording_every_reply(mut self) -> Self {
+        self.rewordings = None;
+        self
     }
 
     /// Fixes "today" (relative dates, date rules, demo data) — for replays and tests.
@@ -185,15 +195,10 @@ impl Bot {
                 }
             };
             let seed = conversation.seed ^ ((conversation.transcript.len() as u64) << 8 | i as u64);
+            let rephraser = rephraser.filter(|_| self.rewordings.as_ref().is_none_or(|gate| gate.admit(&response)));
             let options = RenderOptions { channel: self.channel.as_deref(), seed, context: &context, ranker, rephraser };
             match self.domain.templates.render(&response, &slots, &options) {
-                Ok(rendered) => replies.push(Reply {
-                    text: rendered.text,
-                    response: rendered.response,
-                    variation: rendered.variation,
-                    rephrased: rendered.rephrased,
-                    refused_rewording: rendered.refused,
-                }),
+                Ok(rendered) => replies.push(self.learn_rewording(rendered)),
                 Err(error) => {
                     errors.push(error.to_string());
                     replies.push(Reply {
@@ -211,6 +216,26 @@ impl Bot {
             conversation.transcript.push((utterance.to_string(), bot_text));
         }
         TurnResult { replies, parse, outcome, handoff, errors }
+    }
+
+    /// How many of `response`'s rewordings were asked for and how many passed the guard, when
+    /// the bot learns which responses to reword.
+    pub fn rewordings_of(&self, response: &str) -> Option<(u32, u32)> {
+        self.rewordings.as_ref().map(|gate| gate.tally(response))
+    }
+
+    /// The reply for a rendered response, its rewording (if one was asked for) noted by the gate.
+    fn learn_rewording(&self, rendered: templates::Rendered) -> Reply {
+        if let Some(gate) = self.rewordings.as_ref().filter(|_| rendered.rewording_asked) {
+            gate.record(&rendered.response, rendered.rephrased);
+        }
+        Reply {
+            text: rendered.text,
+            response: rendered.response,
+            variation: rendered.variation,
+            rephrased: rendered.rephrased,
+            refused_rewording: rendered.refused,
+        }
     }
 
     /// Hands the conversation to a human agent now (a support desk asked); the bot stays quiet

@@ -16,7 +16,8 @@
 //!   updated. [`Bot::with_model`] adds GPT-2 reply ranking, guarded rephrasing and sentence
 //!   features offered to the intent recognizer; [`Bot::with_models`] also takes a pretrained
 //!   sentence encoder ([`PretrainedEncoder`], multilingual-e5-small), which the recognizer is
-//!   offered instead of GPT-2's features.
+//!   offered instead of GPT-2's features. A reply is reworded only while the guard lets
+//!   enough of that response's rewordings through ([`rewording`]).
 //! - [`corpus`]: training text for the domain language model (`deskbot corpus`).
 //! - [`replay`]: scripted dialogues with expectations (conversation tests).
 //! - [`outcomes`]: conversations judged by how they end (fresh-phrasing test sets).
@@ -31,6 +32,7 @@ mod model;
 pub mod outcomes;
 pub mod parser_cache;
 pub mod replay;
+pub mod rewording;
 mod sentence;
 
 pub use actions::{BuiltinActions, StubbedActions};

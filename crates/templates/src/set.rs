@@ -94,6 +94,8 @@ pub struct Rendered {
     pub response: String,
     /// Index of the variation used, in file order.
     pub variation: usize,
+    /// Whether the rephraser was asked for a rewording (given one, and the variation allows it).
+    pub rewording_asked: bool,
     /// Whether a rephraser's text was used (it passed [`check_rewording`]).
     pub rephrased: bool,
     /// A rewording the guard refused, and why.
@@ -218,8 +220,16 @@ impl TemplateSet {
             _ => (mix(seed) % eligible.len() as u64) as usize,
         };
         let (text, values) = texts[chosen].clone();
-        let mut rendered = Rendered { text, response: response.into(), variation: eligible[chosen], rephrased: false, refused: None };
-        let rewording = rephraser.filter(|_| variations[eligible[chosen]].rephrase).and_then(|r| r.rephrase(context, &rendered.text, seed));
+        let rephraser = rephraser.filter(|_| variations[eligible[chosen]].rephrase);
+        let mut rendered = Rendered {
+            text,
+            response: response.into(),
+            variation: eligible[chosen],
+            rewording_asked: rephraser.is_some(),
+            rephrased: false,
+            refused: None,
+        };
+        let rewording = rephraser.and_then(|r| r.rephrase(context, &rendered.text, seed));
         if let Some(rewording) = rewording.filter(|r| r.split_whitespace().ne(rendered.text.split_whitespace())) {
             let known: Vec<&str> = texts.iter().map(|t| t.0.as_str()).chain([context]).collect();
             match judge(&rewording, &rendered.text, &values, &known.join("\n"), context, ranker) {

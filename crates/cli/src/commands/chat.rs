@@ -1,6 +1,6 @@
 //! `deskbot chat`: the bot in a terminal.
 
-use deskbot::{BuiltinActions, Conversation, StubbedActions, TurnResult};
+use deskbot::{Bot, BuiltinActions, Conversation, StubbedActions, TurnResult};
 use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
 
@@ -72,7 +72,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 println!("(conversation reset)");
             }
             "/explain" => match &last {
-                Some(turn) => println!("{}", explain(turn)),
+                Some(turn) => println!("{}", explain(turn, &bot)),
                 None => println!("(nothing to explain yet)"),
             },
             _ => {
@@ -85,7 +85,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     println!("(a human agent has this conversation now; /reset to start over)");
                 }
                 if args.explain {
-                    println!("{}", explain(&turn));
+                    println!("{}", explain(&turn, &bot));
                 }
                 last = Some(turn);
             }
@@ -94,7 +94,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn explain(turn: &TurnResult) -> String {
+fn explain(turn: &TurnResult, bot: &Bot) -> String {
     let mut lines = vec![format!("  intent: {} ({:.2})", turn.parse.intent.name, turn.parse.intent.confidence)];
     for e in &turn.parse.entities {
         lines.push(format!("  entity {} = {:?} at {}..{} → {}", e.entity, e.value, e.start, e.end, e.normalized));
@@ -119,7 +119,12 @@ fn explain(turn: &TurnResult) -> String {
         match &reply.refused_rewording {
             _ if reply.rephrased => lines.push(format!("  reply {source}, reworded by the model")),
             Some((rewording, why)) => lines.push(format!("  reply {source}; the model's rewording {rewording:?} was refused: it {why}")),
-            None => lines.push(format!("  reply {source}")),
+            None => match bot.rewordings_of(&reply.response) {
+                Some((tried, passed)) if tried > 0 => {
+                    lines.push(format!("  reply {source} (its rewordings so far: {passed} of {tried} passed the guard)"))
+                }
+                _ => lines.push(format!("  reply {source}")),
+            },
         }
     }
     lines.join("\n")

@@ -47,7 +47,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let domain = args.domain.load()?;
     // The recognizer on n-grams alone: this evaluates the replies, not the intent features.
     let hooks = ModelHooks::load(&dir, args.backend.backend).with_context(|| format!("loading model {}", dir.display()))?.without_intent_features();
-    let mut bot = Bot::with_model(domain, hooks)?;
+    let mut bot = Bot::with_model(domain, hooks)?.rewording_every_reply();
     let scripts = super::replay::scripts(&args.paths)?;
     let bar = ProgressBar::new(scripts.len() as u64 * args.seeds)
         .with_style(ProgressStyle::with_template("{bar:30} {pos}/{len} dialogue plays, {elapsed} (ETA {eta})").expect("valid template"));
