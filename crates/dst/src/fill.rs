@@ -174,7 +174,7 @@ impl Tracker {
     }
 
     /// Whether the entity, read as any slot of the frame takes it, equals that slot's value.
-    fn repeats_a_value(&self, frame: &Frame, entity: &TurnEntity) -> bool {
+    pub(crate) fn repeats_a_value(&self, frame: &Frame, entity: &TurnEntity) -> bool {
         frame.slots.iter().any(|(slot, current)| {
             entity.readings().any(|(kind, value)| {
                 self.accepts(slot, kind) && convert(&self.flows, slot, value, Some(&current.normalized)).is_ok_and(|v| v == current.normalized)

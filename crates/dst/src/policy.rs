@@ -243,7 +243,10 @@ impl Tracker {
             optional && reading.sure && count_words(&turn.input.text) < ANSWER_WORDS && (self.is(turn, |s| &s.deny) || self.is(turn, |s| &s.cancel));
         let yes_no = (sure_enough && self.is_yes_or_no(turn)) || declines;
         let unknown = sure_enough && self.is(turn, |s| &s.dont_know);
-        let request = reading.sure && turn.input.entities.is_empty() && (answers_at_once || yes_no || unknown);
+        // Values the frame already holds add nothing: "yes, LV-3310" asked why LV-3310 is
+        // rejected is a yes out of place, not the reason.
+        let nothing_new = turn.input.entities.iter().all(|e| self.repeats_a_value(frame, e));
+        let request = reading.sure && nothing_new && (answers_at_once || yes_no || unknown);
         let (changed, invalid) = self.fill(frame, turn, !request);
         if changed || invalid {
             if invalid && self.over_retry_cap(state) {

@@ -754,3 +754,12 @@ fn a_value_of_a_slots_own_kind_goes_there_before_a_plain_number() {
     chat.say(with(turn("zero updates in 3 days, refund $40 for order 12345", "refund", 0.95), vec![number("zero", 0.0), money, order("12345")]));
     assert_eq!(chat.slot("amount"), Some(json!({"amount": 40.0, "currency": "USD"})));
 }
+
+#[test]
+fn a_yes_with_a_value_the_flow_already_has_is_no_free_text_answer() {
+    // "yes, 12345" asked why order 12345 is refunded: a yes out of place, not the reason.
+    let mut chat = at_reason();
+    let out = chat.say(with(turn("yes, 12345", "affirm", 0.9), vec![order("12345")]));
+    assert_eq!(responses(&out), ["still_need", "ask_reason"]);
+    assert_eq!(chat.slot("reason"), None);
+}
