@@ -24,8 +24,8 @@ impl Tracker {
     /// answer to the requested slot). Returns (something changed, something was invalid).
     ///
     /// Values of a slot's own kind are placed before others. Each value goes to the first slot
-    /// that takes one of its readings, in this order: the
-    /// slot the bot asked for (any reading); an empty slot that takes the recognizer's own
+    /// that takes one of its readings, in this order: the slot the bot asked for (any
+    /// reading); an empty slot that takes the recognizer's own
     /// reading; the slot the message names ("the amount is …", any reading); then filled
     /// slots (a correction), own reading first — while a question is open, only a value of
     /// the filled slot's own kind corrects it. The whole text answers a free-text question
@@ -37,8 +37,8 @@ impl Tracker {
         // Values of a slot's own kind go first, so that a plain number cannot take the slot a
         // value of its kind is given for ("zero updates … i'd rate it a 4": the rating is 4).
         let mut entities: Vec<&TurnEntity> = input.entities.iter().collect();
-        let own_kind_of_a_slot = |e: &TurnEntity| self.flows.flow_slots(&frame.flow).iter().any(|s| self.own_kind(s, &e.entity));
-        entities.sort_by_key(|e| (self.repeats_a_value(frame, e), !own_kind_of_a_slot(e)));
+        let slots = self.flows.flow_slots(&frame.flow);
+        entities.sort_by_cached_key(|e| (self.repeats_a_value(frame, e), !slots.iter().any(|s| self.own_kind(s, &e.entity))));
         let named = self.named_slot(&frame.flow, &input.text, |_| true);
         // A free-text question (a reason, an address) takes the whole message, and its values
         // fill no slot the message does not name: "I waited 5 days" is a complaint, not a
