@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use crate::state::DialogueState;
-use crate::tracker::{Mood, Rule, Tracker, Turn, UserTurn, count_words, flow_slot};
+use crate::state::{DialogueState, Frame};
+use crate::tracker::{Mood, Rule, Tracker, Turn, TurnEntity, UserTurn, count_words, flow_slot};
 
 /// What the turn's intent means to the policy.
 struct Reading {
@@ -142,7 +142,9 @@ impl Tracker {
         // A confident request for another flow is a digression with its own values ("before I
         // say yes, where is order 10293999?"), not a correction of this one's.
         // One that needs nothing (thanks, an FAQ) leaves the values to this one ("ok thanks. 4 days").
-        let own_values = |flow: &str| !self.flows.answers_at_once(flow) || turn.input.entities.is_empty();
+        // A new value that only this flow takes, with none for the other, is a correction in
+        // the other's words ("let's have Aisha Khan approve it instead" at a contract's summary).
+        let own_values = |flow: &str| (!self.flows.answers_at_once(flow) || turn.input.entities.is_empty()) && !self.corrects_only(frame, flow, turn);
         if let Some(flow) = reading.flow.as_ref().filter(|f| **f != frame.flow && reading.confident && !self.is_yes_or_no(turn) && own_values(f)) {
             return self.interrupt(state, turn, flow);
         }
@@ -318,6 +320,15 @@ impl Tracker {
     fn states_an_answer(&self, state: &DialogueState, turn: &Turn) -> bool {
         let free_text = state.frames.last().and_then(|f| f.requested.as_deref()).is_some_and(|s| self.is_free_text(s));
         free_text && !turn.input.asks() && count_words(&turn.input.text) >= ANSWER_WORDS
+    }
+
+    /// Whether the message brings a new value for one of `frame`'s slots and none that
+    /// `other`'s slots take: it changes this flow, whatever flow its words sound like.
+    fn corrects_only(&self, frame: &Frame, other: &str, turn: &Turn) -> bool {
+        let fits = |slots: &[&str], e: &TurnEntity| e.readings().any(|(kind, _)| slots.iter().any(|s| self.accepts(s, kind)));
+        let (ours, theirs) = (self.flows.flow_slots(&frame.flow), self.flows.flow_slots(other));
+        let entities = &turn.input.entities;
+        entities.iter().any(|e| fits(&ours, e) && !self.repeats_a_value(frame, e)) && !entities.iter().any(|e| fits(&theirs, e))
     }
 
     /// Whether the message holds a value one of `flow`'s slots takes that `requested` does not.

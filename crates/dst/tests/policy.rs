@@ -763,3 +763,18 @@ fn a_yes_with_a_value_the_flow_already_has_is_no_free_text_answer() {
     assert_eq!(responses(&out), ["still_need", "ask_reason"]);
     assert_eq!(chat.slot("reason"), None);
 }
+
+#[test]
+fn at_a_confirmation_a_new_value_only_this_flow_takes_corrects_it_whatever_flow_it_sounds_like() {
+    let money = |text: &str, amount: f64| TurnEntity::new("money", text, json!({"amount": amount, "currency": "USD"}));
+    // "contract" takes a company, not an amount: the amount is this refund's.
+    let mut chat = at_confirmation();
+    let out = chat.say(with(turn("let the contract say $60 instead", "contract", 0.92), vec![money("$60", 60.0)]));
+    assert_eq!(chat.slot("amount"), Some(json!({"amount": 60.0, "currency": "USD"})));
+    assert_eq!(responses(&out).last().map(String::as_str), Some("confirm_refund"));
+    assert!(chat.state.active().is_some_and(|f| f.flow == "refund"));
+    // A value the other flow takes too still makes it a digression ("claim" takes an amount).
+    let mut chat = at_confirmation();
+    chat.say(with(turn("and claim $60 for me", "claim", 0.92), vec![money("$60", 60.0)]));
+    assert_eq!(chat.actions.calls[0].0, "pay");
+}

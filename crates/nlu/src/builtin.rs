@@ -246,7 +246,7 @@ static DATE_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         re(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b"),
         re(&format!(r"(?i)\b({MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?\b")),
         re(&format!(r"(?i)\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTHS})(?:,?\s+(\d{{4}}))?\b")),
-        re(r"(?i)\b(today|tomorrow|yesterday|day after tomorrow)\b|(今天|明天|后天|昨天)"),
+        re(r"(?i)\b(today|tomorrow|yesterday|day after tomorrow|day before yesterday)\b|(大后天|大前天|今天|明天|后天|昨天|前天|今日|明日|昨日)"),
         re(&format!(r"(?i)\b(next|this|coming)\s+({WEEKDAYS})\b|\bon\s+({WEEKDAYS})\b|下(?:个)?(?:周|星期)([一二三四五六日天])")),
         re(r"(?i)\bin\s+(\d+|a|one|two|three)\s+(day|week)s?\b"),
         re(r"(?i)\b(?:the\s+)(\d{1,2})(?:st|nd|rd|th)\b|(\d{1,2})\s?(?:号|日)"),
@@ -316,9 +316,12 @@ fn date_from(index: usize, c: &Captures, today: NaiveDate) -> Option<NaiveDate> 
         4 => {
             let word = c.get(1).or(c.get(2))?.as_str().to_lowercase();
             let offset = match word.as_str() {
-                "today" | "今天" => 0,
-                "tomorrow" | "明天" => 1,
+                "today" | "今天" | "今日" => 0,
+                "tomorrow" | "明天" | "明日" => 1,
                 "day after tomorrow" | "后天" => 2,
+                "大后天" => 3,
+                "day before yesterday" | "前天" => -2,
+                "大前天" => -3,
                 _ => -1,
             };
             Some(today + Duration::days(offset))
@@ -429,6 +432,9 @@ mod tests {
         assert_eq!(values(Builtin::Date, "actually the 12th"), vec![json!("2026-12-12")]);
         assert_eq!(values(Builtin::Date, "Dec 3"), vec![json!("2026-12-03")]);
         assert_eq!(values(Builtin::Date, "明天"), vec![json!("2026-11-30")]);
+        assert_eq!(values(Builtin::Date, "前天"), vec![json!("2026-11-27")]);
+        assert_eq!(values(Builtin::Date, "大后天"), vec![json!("2026-12-02")]);
+        assert_eq!(values(Builtin::Date, "the day before yesterday"), vec![json!("2026-11-27")]);
         assert_eq!(values(Builtin::Date, "12月24日"), vec![json!("2026-12-24")]);
         assert_eq!(values(Builtin::Date, "bought Nov 18"), vec![json!("2026-11-18")], "nearer in the past");
         assert_eq!(values(Builtin::Date, "from Jan 5th"), vec![json!("2027-01-05")], "nearer ahead");
