@@ -200,7 +200,7 @@ fn a_rasa_bot_imports_trains_and_parses() {
     assert!(text(&out.stdout).contains("intents"), "{}", text(&out.stdout));
     let out = deskbot(&["import", "rasa", moodbot.to_str().unwrap(), "--out", domain.to_str().unwrap()], "");
     assert!(!out.status.success() && text(&out.stderr).contains("already exists"));
-    let out = deskbot(&["train", "nlu", "--domain", domain.to_str().unwrap(), "--out", model.to_str().unwrap()], "");
+    let out = deskbot(&["train", "nlu", "--domain", domain.join("intents").to_str().unwrap(), "--out", model.to_str().unwrap()], "");
     assert!(out.status.success(), "{}", text(&out.stderr));
     let out = deskbot(&["parse", "--model", model.to_str().unwrap(), "--json", "I am very sad today"], "");
     let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

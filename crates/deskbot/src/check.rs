@@ -80,6 +80,10 @@ impl std::fmt::Display for Report {
     }
 }
 
+/// Templates for the engine's own replies but `out_of_scope` and `capabilities` (which say what
+/// a bot is for), as `deskbot new` and `deskbot import rasa` write them (`templates/engine.ron`).
+pub const ENGINE_REPLIES: &str = include_str!("engine_replies.ron");
+
 /// Responses the engine itself may render, besides those the flows name.
 const ENGINE_RESPONSES: [&str; 20] = [
     "out_of_scope",

@@ -31,6 +31,7 @@ mod engine;
 mod model;
 pub mod outcomes;
 pub mod parser_cache;
+pub mod rasa;
 pub mod replay;
 pub mod rewording;
 mod sentence;

@@ -84,6 +84,10 @@ pub struct SlotDef {
     /// The question may be declined: "no" leaves the slot empty and the flow goes on.
     #[serde(default)]
     pub optional: bool,
+    /// Values that a sure message of an intent gives the slot while it is asked for
+    /// (`{"affirm": true, "deny": false}`: a yes/no question; Rasa's `from_intent`).
+    #[serde(default)]
+    pub from_intent: BTreeMap<String, serde_json::Value>,
 }
 
 /// One step of a flow.

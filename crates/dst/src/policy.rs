@@ -206,6 +206,20 @@ impl Tracker {
         let Some(frame) = state.frames.last_mut() else { return };
         let active = frame.flow.clone();
         let requested = frame.requested.clone();
+        if let Some((slot, value)) = requested.as_deref().and_then(|slot| self.intent_value(slot, turn, reading)) {
+            frame.slots.insert(
+                slot.to_string(),
+                crate::state::SlotValue {
+                    value: turn.input.text.clone(),
+                    normalized: value,
+                    turn: turn.index,
+                    confidence: turn.input.confidence,
+                    source: "intent".into(),
+                },
+            );
+            turn.out.filled.insert(slot.to_string(), (turn.input.text.clone(), "intent".into()));
+            return self.run(state, turn);
+        }
         // An answer to the question wins: another flow interrupts only when the message gives
         // no value the asked-for slot takes as read ("APR-1077" answers "Which request?"
         // whatever it sounds like) — or, read another way, when the message is nothing but
@@ -320,6 +334,12 @@ impl Tracker {
     fn states_an_answer(&self, state: &DialogueState, turn: &Turn) -> bool {
         let free_text = state.frames.last().and_then(|f| f.requested.as_deref()).is_some_and(|s| self.is_free_text(s));
         free_text && !turn.input.asks() && count_words(&turn.input.text) >= ANSWER_WORDS
+    }
+
+    /// The value a sure message's intent gives the asked-for slot (`from_intent`), if any.
+    fn intent_value<'a>(&self, slot: &'a str, turn: &Turn, reading: &Reading) -> Option<(&'a str, serde_json::Value)> {
+        let def = self.flows.slots.get(slot)?;
+        reading.sure.then(|| def.from_intent.get(&turn.input.intent)).flatten().map(|v| (slot, v.clone()))
     }
 
     /// Whether the message brings a new value for one of `frame`'s slots and none that

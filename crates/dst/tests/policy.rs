@@ -15,6 +15,7 @@ const FLOWS: &str = r#"Flows(
         "amount": (type: Money, entities: ["money", "number"], max: Some(1000.0), label: Some("the amount")),
         "feedback": (type: Text, optional: true),
         "company": (type: Text, entities: ["company"], label: Some("the company")),
+        "outside": (type: Text, entities: ["seating"], from_intent: {"affirm": true, "deny": false}),
     },
     flows: {
         "hours": (intent: "faq_hours", steps: [Say("faq_hours")]),
@@ -24,6 +25,7 @@ const FLOWS: &str = r#"Flows(
         ]),
         "survey": (intent: "survey", steps: [Collect("feedback"), Action("record"), Say("thanks")]),
         "contract": (intent: "contract", steps: [Collect("company"), Action("sign"), Say("signed")]),
+        "table": (intent: "book_table", steps: [Collect("outside"), Action("book")]),
         "claim": (intent: "claim", steps: [Collect("amount"), If(when: Above("amount", 500.0), then: [Handoff("large claim")], otherwise: [Action("pay")])]),
     },
 )"#;
@@ -777,4 +779,23 @@ fn at_a_confirmation_a_new_value_only_this_flow_takes_corrects_it_whatever_flow_
     let mut chat = at_confirmation();
     chat.say(with(turn("and claim $60 for me", "claim", 0.92), vec![money("$60", 60.0)]));
     assert_eq!(chat.actions.calls[0].0, "pay");
+}
+
+#[test]
+fn an_intent_gives_the_asked_slot_its_value_where_the_domain_says_so() {
+    for (intent, value) in [("affirm", json!(true)), ("deny", json!(false))] {
+        let mut chat = Chat::new();
+        assert_eq!(responses(&chat.say(turn("book a table", "book_table", 0.95))), ["ask_outside"]);
+        chat.say(turn("sure", intent, 0.9));
+        assert_eq!(chat.actions.calls[0], ("book".to_string(), BTreeMap::from([("outside".to_string(), value)])));
+    }
+    // An unsure one gives no value of its own, and an entity still fills the slot.
+    let mut chat = Chat::new();
+    chat.say(turn("book a table", "book_table", 0.95));
+    chat.say(turn("hmm yes?", "affirm", 0.3));
+    assert_ne!(chat.actions.calls.first().map(|c| c.1["outside"].clone()), Some(json!(true)));
+    let mut chat = Chat::new();
+    chat.say(turn("book a table", "book_table", 0.95));
+    chat.say(with(turn("on the terrace", "inform", 0.9), vec![TurnEntity::new("seating", "terrace", json!("terrace"))]));
+    assert_eq!(chat.actions.calls[0].1["outside"], json!("terrace"));
 }

@@ -15,10 +15,11 @@ pub struct Args {
 }
 
 /// (path inside DIR, contents)
-const FILES: [(&str, &str); 5] = [
+const FILES: [(&str, &str); 6] = [
     ("intents/nlu.ron", include_str!("new/nlu.ron")),
     ("intents/flows.ron", include_str!("new/flows.ron")),
     ("templates/replies.ron", include_str!("new/replies.ron")),
+    ("templates/engine.ron", deskbot::check::ENGINE_REPLIES),
     ("tests/order_with_a_correction.ron", include_str!("new/dialogue.ron")),
     ("README.md", include_str!("new/README.md")),
 ];
