@@ -295,6 +295,7 @@ fn user_turn(utterance: &str, parse: &ParseResult) -> UserTurn {
         entities: entities_in(0, usize::MAX),
         mood: mood(utterance),
         more: Vec::new(),
+        alternatives: parse.ranking.iter().skip(1).take(3).map(|s| (s.name.clone(), s.confidence)).collect(),
     };
     let [first, rest @ ..] = parse.intents.as_slice() else { return whole };
     if rest.is_empty() {
@@ -310,6 +311,7 @@ fn user_turn(utterance: &str, parse: &ParseResult) -> UserTurn {
             entities: entities_in(span.start, span.end),
             mood: mood(&span_text(span.start, span.end)),
             more: Vec::new(),
+            alternatives: Vec::new(),
         })
         .collect();
     UserTurn { intent: first.name.clone(), confidence: first.confidence, entities: entities_in(first.start, first.end), more, ..whole }

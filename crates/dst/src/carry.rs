@@ -10,6 +10,9 @@ use crate::state::{DialogueState, Frame, SlotValue};
 use crate::tracker::{Rule, Tracker, Turn};
 use crate::validate::display;
 
+/// How sure the recognizer must be of a flow a request points back at, as its runner-up.
+const REFERRED_RUNNER_UP: f32 = 0.1;
+
 impl Tracker {
     /// Keeps a completed flow's carried slots for later flows.
     pub(crate) fn settle(&self, state: &mut DialogueState, done: &Frame) {
@@ -58,6 +61,20 @@ impl Tracker {
         }
     }
 
+    /// A request that points back ("can you check its status too") and names no value means a
+    /// flow whose first question a settled value answers: the recognizer's runner-up (at
+    /// least [`REFERRED_RUNNER_UP`]) when its first reading has nothing to point back at.
+    pub(crate) fn referred_flow(&self, state: &DialogueState, turn: &Turn, flow: &str) -> Option<String> {
+        let settled = |f: &str| self.flows.flow_slots(f).first().is_some_and(|s| self.carried(state, s).is_some());
+        if !turn.input.entities.is_empty() || settled(flow) || !refers_back(&turn.input.text, "") {
+            return None;
+        }
+        turn.input.alternatives.iter().filter(|(_, score)| *score >= REFERRED_RUNNER_UP).find_map(|(intent, _)| {
+            let other = self.flows.flow_for_intent(intent)?;
+            (other != flow && settled(other)).then(|| other.to_string())
+        })
+    }
+
     /// The user said yes to the offered value: it fills the slot.
     pub(crate) fn accept_offer(&self, state: &mut DialogueState, turn: &mut Turn, slot: &str) {
         let Some(carried) = self.carried(state, slot) else { return };
@@ -68,7 +85,7 @@ impl Tracker {
     }
 }
 
-/// Whether a request points back at something said before: the pronoun "it", "the same", a
+/// Whether a request points back at something said before: the pronoun "it" / "its", "the same", a
 /// demonstrative before a word of the slot's label ("that order", "this request"), or a
 /// Chinese pronoun or demonstrative with its measure word (它, 这个, 那笔, 该).
 fn refers_back(text: &str, label: &str) -> bool {
@@ -78,7 +95,7 @@ fn refers_back(text: &str, label: &str) -> bool {
     let label_words: Vec<&str> = label.split_whitespace().filter(|w| w.chars().count() >= 4).collect();
     let demonstrative_before_label =
         words.windows(2).any(|pair| matches!(pair[0], "that" | "this" | "same") && label_words.iter().any(|l| l.eq_ignore_ascii_case(pair[1])));
-    words.iter().any(|w| matches!(*w, "it" | "same")) || demonstrative_before_label || CHINESE.iter().any(|c| text.contains(c))
+    words.iter().any(|w| matches!(*w, "it" | "its" | "same")) || demonstrative_before_label || CHINESE.iter().any(|c| text.contains(c))
 }
 
 #[cfg(test)]
@@ -87,9 +104,14 @@ mod tests {
 
     #[test]
     fn requests_that_point_back() {
-        for text in
-            ["ok, can I get a refund for it?", "where is that order now?", "refund on that same order", "帮我把这个订单的地址改一下", "驳回它吧"]
-        {
+        for text in [
+            "ok, can I get a refund for it?",
+            "where is that order now?",
+            "refund on that same order",
+            "帮我把这个订单的地址改一下",
+            "驳回它吧",
+            "check its status too",
+        ] {
             assert!(refers_back(text, "the order number"), "{text}");
         }
         for text in ["I want a refund", "that's all, change my address", "where is my order"] {

@@ -79,6 +79,10 @@ impl Tracker {
     /// message's values for a flow the next message may start).
     fn idle(&self, state: &mut DialogueState, turn: &mut Turn, reading: &Reading) {
         if let Some(flow) = &reading.flow {
+            if let Some(referred) = self.referred_flow(state, turn, flow) {
+                turn.rule(Rule::ReferredFlow { read_as: flow.clone(), flow: referred.clone() });
+                return self.start(state, turn, &referred);
+            }
             return self.start(state, turn, flow);
         }
         state.unclaimed = turn.input.entities.clone();

@@ -53,6 +53,8 @@ pub struct UserTurn {
     /// Further requests in the same utterance, in order ("where is my order and can I change my
     /// address"): each is handled after this one (see [`Tracker::handle`]).
     pub more: Vec<UserTurn>,
+    /// The recognizer's other readings of the whole message, best first, with their scores.
+    pub alternatives: Vec<(String, f32)>,
 }
 
 /// Runs the flows' actions and custom slot rules (deskbot's engine implements it).
@@ -109,6 +111,9 @@ pub enum Rule {
     /// The request pointed back at a value the conversation has ("a refund for it", "that
     /// order", "这个订单"): taken without offering it.
     CarriedReferred { slot: String },
+    /// A request pointing back ("check its status too") went to the recognizer's runner-up,
+    /// the flow that takes the value pointed at, not to its first reading.
+    ReferredFlow { read_as: String, flow: String },
     /// Neither yes, no nor a value for the offered slot, but an answer to the next question:
     /// the offer was taken as read.
     OfferTakenAsRead { slot: String, next: String },
@@ -145,6 +150,7 @@ impl std::fmt::Display for Rule {
             Rule::CarriedOffered { slot, value } => write!(f, "carried-over value offered: {slot} = {value:?}"),
             Rule::CarriedAccepted { slot } => write!(f, "carried-over value taken: {slot}"),
             Rule::CarriedReferred { slot } => write!(f, "carried-over value taken: the request referred back to {slot}"),
+            Rule::ReferredFlow { read_as, flow } => write!(f, "read as {read_as}, but it points back at a value only {flow} takes: {flow}"),
             Rule::OfferTakenAsRead { slot, next } => write!(f, "carried-over value taken as read: {slot} offered, the message answered {next}"),
             Rule::Parked { flow, by } => write!(f, "switch: {flow} on hold while {by} runs"),
             Rule::Switched { from, to } => write!(f, "switch: {from} cancelled, {to} started"),
@@ -317,7 +323,15 @@ impl Tracker {
         let entities = lead.iter().flat_map(|s| s.entities.iter().cloned()).collect();
         let mut more: Vec<UserTurn> = spans[at..].iter().map(|s| UserTurn { more: Vec::new(), ..(*s).clone() }).collect();
         more[0].confidence = clear;
-        Some(UserTurn { text: input.text.clone(), intent: settings.cancel.clone(), confidence: clear, entities, mood: input.mood, more })
+        Some(UserTurn {
+            text: input.text.clone(),
+            intent: settings.cancel.clone(),
+            confidence: clear,
+            entities,
+            mood: input.mood,
+            more,
+            alternatives: Vec::new(),
+        })
     }
 
     fn follow_up(&self, state: &mut DialogueState, turn: &mut Turn, request: &UserTurn) {
@@ -429,8 +443,15 @@ impl Tracker {
             return;
         }
         let before = frame.slots.len();
-        let input =
-            UserTurn { text: String::new(), intent: String::new(), confidence: 0.0, entities: earlier, mood: Mood::Statement, more: Vec::new() };
+        let input = UserTurn {
+            text: String::new(),
+            intent: String::new(),
+            confidence: 0.0,
+            entities: earlier,
+            mood: Mood::Statement,
+            more: Vec::new(),
+            alternatives: Vec::new(),
+        };
         let mut sub =
             Turn { index: turn.index, input: &input, runner: &mut *turn.runner, out: TurnOutcome::default(), asked: false, earlier: Vec::new() };
         self.fill_empty(frame, &mut sub);

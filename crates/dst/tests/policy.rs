@@ -68,7 +68,15 @@ impl Chat {
 }
 
 fn turn(text: &str, intent: &str, confidence: f32) -> UserTurn {
-    UserTurn { text: text.into(), intent: intent.into(), confidence, entities: Vec::new(), mood: Mood::Request, more: Vec::new() }
+    UserTurn {
+        text: text.into(),
+        intent: intent.into(),
+        confidence,
+        entities: Vec::new(),
+        mood: Mood::Request,
+        more: Vec::new(),
+        alternatives: Vec::new(),
+    }
 }
 
 /// A turn that states rather than asks (`nlu::mood`).
@@ -798,4 +806,29 @@ fn an_intent_gives_the_asked_slot_its_value_where_the_domain_says_so() {
     chat.say(turn("book a table", "book_table", 0.95));
     chat.say(with(turn("on the terrace", "inform", 0.9), vec![TurnEntity::new("seating", "terrace", json!("terrace"))]));
     assert_eq!(chat.actions.calls[0].1["outside"], json!("terrace"));
+}
+
+#[test]
+fn a_request_pointing_back_goes_to_the_runner_up_that_takes_the_settled_value() {
+    let pointing = |text: &str, runner_up: f32| UserTurn { alternatives: vec![("order_status".into(), runner_up)], ..turn(text, "survey", 0.8) };
+    let settled = || {
+        let mut chat = Chat::new();
+        chat.say(with(turn("where is order 12345", "order_status", 0.95), vec![order("12345")]));
+        assert_eq!(chat.actions.calls.len(), 1);
+        chat
+    };
+    // "its" points back at the order just looked up; the survey has nothing to point at.
+    let mut chat = settled();
+    let out = chat.say(pointing("and can you check its status again", 0.14));
+    assert_eq!(
+        out.rules,
+        [Rule::ReferredFlow { read_as: "survey".into(), flow: "status".into() }, Rule::CarriedReferred { slot: "order_id".into() }]
+    );
+    assert_eq!(chat.actions.calls.len(), 2, "looked up again with the settled order");
+    // No pointing back, or a runner-up too unsure: the first reading stands.
+    for (text, score) in [("and can you check the status", 0.14), ("and can you check its status", 0.05)] {
+        let mut chat = settled();
+        chat.say(pointing(text, score));
+        assert_eq!(chat.state.active().map(|f| f.flow.as_str()), Some("survey"), "{text}");
+    }
 }
