@@ -3,17 +3,20 @@
 //! no entity carries, found by lining the message's words up with the value's.
 
 use crate::state::Frame;
-use crate::tracker::Tracker;
+use crate::tracker::{Tracker, UserTurn};
 
 impl Tracker {
-    /// The one free-text slot of the frame whose value the text says again with a change, and
-    /// the new value: the message's words that line up with the old value's.
-    pub(crate) fn restated(&self, frame: &Frame, text: &str) -> Option<(String, String)> {
+    /// The one free-text slot of the frame whose value the message says again with a change,
+    /// and the new value: the message's words that line up with the old value's. A slot the
+    /// message gives a value of its own (an entity with new content, "send it to my office
+    /// instead - 90 Market St, Suite 400, …") is no restatement: that value corrects it whole.
+    pub(crate) fn restated(&self, frame: &Frame, input: &UserTurn) -> Option<(String, String)> {
+        let replaced = |slot: &str, old: &str| input.entities.iter().any(|e| self.accepts(slot, &e.entity) && new_value(old, &e.value));
         let mut found = frame
             .slots
             .iter()
-            .filter(|(slot, _)| self.is_free_text(slot))
-            .filter_map(|(slot, current)| restatement(&current.value, text).map(|value| (slot.clone(), value)));
+            .filter(|(slot, current)| self.is_free_text(slot) && !replaced(slot, &current.value))
+            .filter_map(|(slot, current)| restatement(&current.value, &input.text).map(|value| (slot.clone(), value)));
         let first = found.next()?;
         found.next().is_none().then_some(first)
     }
@@ -57,6 +60,14 @@ fn restatement(old: &str, text: &str) -> Option<String> {
     Some(format!("{}{said_run}{}", &old[..old_spans[from].start], &old[old_spans[from + len - 1].end..]))
 }
 
+/// Whether `value` is a value of its own rather than `old` with a part changed: it has two
+/// content words or more that `old` lacks.
+fn new_value(old: &str, value: &str) -> bool {
+    let old: Vec<String> = words::spans(old).into_iter().map(|r| old[r].to_lowercase()).collect();
+    let fresh = words::spans(value).into_iter().map(|r| value[r].to_lowercase()).filter(|w| content(w) && !old.contains(w));
+    fresh.count() >= 2
+}
+
 /// How well a run lines up: words in place, then fewest changed.
 type Rank = (usize, std::cmp::Reverse<usize>);
 
@@ -77,7 +88,7 @@ fn same_kind(a: &str, b: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::restatement;
+    use super::{new_value, restatement};
 
     #[test]
     fn a_value_said_again_with_a_part_changed_is_found() {
@@ -104,5 +115,14 @@ mod tests {
         assert_eq!(new("ok", "12 Elm Street"), None);
         // Words of grammar in place are no restatement.
         assert_eq!(new("the receipt is missing", "hold on, the id is EXP-2074"), None);
+    }
+
+    #[test]
+    fn a_value_with_new_content_of_its_own_is_a_new_value() {
+        let old = "221 Oak Street, Portland OR 97205";
+        assert!(new_value(old, "90 Market St, Suite 400, Portland OR 97204"));
+        assert!(!new_value(old, "221 Oak Street, Portland OR 97204"), "one number changed");
+        assert!(!new_value("12 Elm Street, Springfield", "21 Elm Street"));
+        assert!(!new_value("北京市朝阳区建国路88号", "北京市朝阳区建国路99号"));
     }
 }
