@@ -249,7 +249,7 @@ static DATE_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         re(r"(?i)\b(today|tomorrow|yesterday|day after tomorrow|day before yesterday)\b|(大后天|大前天|今天|明天|后天|昨天|前天|今日|明日|昨日)"),
         re(&format!(r"(?i)\b(next|this|coming)\s+({WEEKDAYS})\b|\bon\s+({WEEKDAYS})\b|下(?:个)?(?:周|星期)([一二三四五六日天])")),
         re(r"(?i)\bin\s+(\d+|a|one|two|three)\s+(day|week)s?\b"),
-        re(r"(?i)\b(?:the\s+)(\d{1,2})(?:st|nd|rd|th)\b|(\d{1,2})\s?(?:号|日)"),
+        re(&format!(r"(?i)\b(?:({WEEKDAYS}),?\s+(?:the\s+)?|the\s+)(\d{{1,2}})(?:st|nd|rd|th)\b|(\d{{1,2}})\s?(?:号|日)")),
         re(r"(\d{1,2})月(\d{1,2})[日号]"),
         re(&format!(r"(?i)\b(?:last|past|previous)\s+({WEEKDAYS})\b|上(?:个)?(?:周|星期)([一二三四五六日天])")),
         // Month/day without a year ("12/20"; "20/12" where the first cannot be a month).
@@ -301,6 +301,17 @@ fn nearest(today: NaiveDate, month: u32, day: u32) -> Option<NaiveDate> {
         .min_by_key(|date| (*date - today).num_days().abs())
 }
 
+/// A day of the month said with its weekday ("Thursday the 26th"): in the month before, this
+/// one or the next, the nearest where that day falls on that weekday.
+fn on_weekday(today: NaiveDate, weekday: Weekday, day: u32) -> Option<NaiveDate> {
+    let first = NaiveDate::from_ymd_opt(today.year(), today.month(), 1)?;
+    [first.checked_sub_months(chrono::Months::new(1))?, first, first.checked_add_months(chrono::Months::new(1))?]
+        .into_iter()
+        .filter_map(|month| month.with_day(day))
+        .filter(|date| date.weekday() == weekday)
+        .min_by_key(|date| (*date - today).num_days().abs())
+}
+
 fn date_from(index: usize, c: &Captures, today: NaiveDate) -> Option<NaiveDate> {
     let num = |i: usize| c.get(i).and_then(|m| m.as_str().parse::<i64>().ok());
     match index {
@@ -347,7 +358,11 @@ fn date_from(index: usize, c: &Captures, today: NaiveDate) -> Option<NaiveDate> 
             Some(today + Duration::days(count * unit))
         }
         7 => {
-            let day = c.get(1).or(c.get(2))?.as_str().parse::<u32>().ok()?;
+            let day = c.get(2).or(c.get(3))?.as_str().parse::<u32>().ok()?;
+            // A weekday that falls on that day in no month near is a slip: the day alone counts.
+            if let Some(date) = c.get(1).and_then(|name| on_weekday(today, weekday(name.as_str()), day)) {
+                return Some(date);
+            }
             let this_month = NaiveDate::from_ymd_opt(today.year(), today.month(), day);
             match this_month {
                 Some(d) if d >= today => Some(d),
@@ -439,6 +454,9 @@ mod tests {
         assert_eq!(values(Builtin::Date, "bought Nov 18"), vec![json!("2026-11-18")], "nearer in the past");
         assert_eq!(values(Builtin::Date, "from Jan 5th"), vec![json!("2027-01-05")], "nearer ahead");
         assert_eq!(values(Builtin::Date, "last thursday"), vec![json!("2026-11-26")]);
+        assert_eq!(values(Builtin::Date, "sorry, it was thursday the 26th"), vec![json!("2026-11-26")], "the weekday picks the month");
+        assert_eq!(values(Builtin::Date, "Sat 26th"), vec![json!("2026-12-26")]);
+        assert_eq!(values(Builtin::Date, "on Friday the 2nd"), vec![json!("2026-10-02")], "the nearest 2nd that is a Friday");
         assert_eq!(values(Builtin::Date, "last Sunday"), vec![json!("2026-11-22")], "today is Sunday");
         assert_eq!(values(Builtin::Date, "上周五"), vec![json!("2026-11-20")]);
         assert_eq!(values(Builtin::Date, "in 2 weeks"), vec![json!("2026-12-13")]);
