@@ -154,7 +154,7 @@ impl Tracker {
         }
         // A free-text value said again with a part changed, with or without a yes or no (its
         // numbers are its own: "the 3 handles snapped" changes no amount).
-        if let Some((slot, value)) = self.restated(frame, &turn.input.text) {
+        if let Some((slot, value)) = self.restated(frame, turn.input) {
             let _ = self.set(frame, turn, &slot, &value, &json!(value), "text");
             return self.run(state, turn);
         }
@@ -334,10 +334,14 @@ impl Tracker {
     }
 
     /// Whether the message is a statement where the user's own words are awaited: the answer,
-    /// whatever it reads as ("it's over the meal allowance" asked why a request is rejected).
+    /// whatever it reads as ("it's over the meal allowance" asked why a request is rejected),
+    /// or a name written as one ("Blue Harbor Shipping" asked for the counterparty).
     fn states_an_answer(&self, state: &DialogueState, turn: &Turn) -> bool {
-        let free_text = state.frames.last().and_then(|f| f.requested.as_deref()).is_some_and(|s| self.is_free_text(s));
-        free_text && !turn.input.asks() && count_words(&turn.input.text) >= ANSWER_WORDS
+        let requested = state.frames.last().and_then(|f| f.requested.as_deref());
+        let text = &turn.input.text;
+        let own_words = requested.is_some_and(|s| self.is_free_text(s)) && count_words(text) >= ANSWER_WORDS;
+        let a_name = requested.is_some_and(|s| self.takes_any_text(s)) && is_proper_name(text);
+        !turn.input.asks() && (own_words || a_name)
     }
 
     /// The value a sure message's intent gives the asked-for slot (`from_intent`), if any.
@@ -451,6 +455,15 @@ fn same_stem(a: &str, b: &str) -> bool {
     a == b || shared >= 6
 }
 
+/// Whether the text is written as a proper name: two capitalised words or more, and every word
+/// of four letters or more capitalised ("Blue Harbor Shipping", "Bank of America"; not
+/// "Shipping costs").
+fn is_proper_name(text: &str) -> bool {
+    let words: Vec<&str> = text.split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '&').filter(|w| !w.is_empty()).collect();
+    let capital = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+    words.iter().filter(|w| capital(w)).count() >= 2 && words.iter().filter(|w| w.chars().count() >= 4).all(|w| capital(w))
+}
+
 /// Whether the message is its values and nothing else (spaces and punctuation aside).
 fn bare_value(input: &UserTurn) -> bool {
     input.words_besides_values() == Some(0)
@@ -459,4 +472,19 @@ fn bare_value(input: &UserTurn) -> bool {
 /// Responses that mean the bot did not understand.
 fn is_miss(response: &str) -> bool {
     matches!(response, "out_of_scope" | "capabilities")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_proper_name;
+
+    #[test]
+    fn names_written_as_names() {
+        for name in ["Blue Harbor Shipping", "Bank of America", "Initech GmbH", "O'Brien & Sons Ltd"] {
+            assert!(is_proper_name(name), "{name}");
+        }
+        for text in ["Shipping costs", "shipping", "Opening hours", "Northwind", "thanks", "蓝港航运"] {
+            assert!(!is_proper_name(text), "{text}");
+        }
+    }
 }
