@@ -340,7 +340,7 @@ impl Tracker {
         let settings = &self.flows.settings;
         let min = if state.frames.is_empty() { settings.request_confidence } else { settings.digression_confidence };
         let Some(flow) = self.request_flow_at(request, min).map(str::to_string) else { return };
-        if state.frames.iter().any(|f| f.flow == flow) {
+        if state.frames.iter().any(|f| f.flow == flow) || self.done_again(state, turn, &flow, request) {
             return;
         }
         // Values said elsewhere in the utterance count too ("where is my order 12345 and can I
@@ -372,6 +372,14 @@ impl Tracker {
         turn.out.completed.extend(out.completed);
         turn.out.rules.extend(out.rules);
         turn.asked |= sub.asked;
+    }
+
+    /// Whether the request asks again for a flow this very message completed, with nothing new
+    /// ("ok, yes approve APR-1555" at its confirmation): the yes did it.
+    fn done_again(&self, state: &DialogueState, turn: &Turn, flow: &str, request: &UserTurn) -> bool {
+        let mut done = Frame::new(flow);
+        done.slots = state.settled.clone();
+        turn.out.completed.iter().any(|f| f == flow) && request.entities.iter().all(|e| self.repeats_a_value(&done, e))
     }
 
     /// The flow a further request of the message starts on its own: a flow-starting intent at

@@ -832,3 +832,20 @@ fn a_request_pointing_back_goes_to_the_runner_up_that_takes_the_settled_value() 
         assert_eq!(chat.state.active().map(|f| f.flow.as_str()), Some("survey"), "{text}");
     }
 }
+
+#[test]
+fn a_yes_with_the_request_it_allows_does_it_once() {
+    let mut chat = at_confirmation();
+    let mut message = turn("ok, yes", "affirm", 0.95);
+    message.more = vec![with(turn("refund order 12345", "refund", 0.95), vec![order("12345")])];
+    let out = chat.say(message);
+    assert_eq!(responses(&out), ["done"]);
+    assert_eq!(chat.actions.calls.iter().filter(|(a, _)| a == "create_refund").count(), 1);
+    assert!(chat.state.frames.is_empty(), "no second refund started");
+    // With a value of its own, the request is a new one.
+    let mut chat = at_confirmation();
+    let mut message = turn("ok, yes", "affirm", 0.95);
+    message.more = vec![with(turn("and refund order 67890", "refund", 0.95), vec![order("67890")])];
+    chat.say(message);
+    assert_eq!(chat.state.active().map(|f| f.flow.as_str()), Some("refund"));
+}
