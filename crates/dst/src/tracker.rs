@@ -264,8 +264,9 @@ impl Tracker {
     }
 
     /// The turn without a leading yes or no that nothing asked for, when a request follows it
-    /// in the message ("ok, where is order 12345?" while the bot waits for a reason): the request
-    /// becomes the turn (the whole text kept), with the rule that says so.
+    /// in the message ("ok, where is order 12345?" while the bot waits for a reason), or without
+    /// leading words the bot has no reading for where no flow runs: the request becomes the turn
+    /// (the whole text kept), with the rule that says so.
     ///
     /// A change of mind is the other kind of lead-in: "no, scratch that. I need to claim $420",
     /// "算了，先帮我驳回EXP-2471", "forget approving that. what's the status of LV-3307?" at a
@@ -282,7 +283,11 @@ impl Tracker {
             return (std::borrow::Cow::Owned(switch), None);
         }
         let yes_no = input.intent == settings.affirm || input.intent == settings.deny;
-        match input.more.first().filter(|next| yes_no && !asked_yes_no && self.request_flow(next).is_some()) {
+        // Where nothing is asked, words the bot has no reading for are the request's context
+        // ("it's been over a week, honestly i just want a refund now"), not a message to miss.
+        let named = [&settings.affirm, &settings.deny, &settings.cancel, &settings.handoff, &settings.dont_know];
+        let context = state.frames.is_empty() && self.flows.flow_for_intent(&input.intent).is_none() && !named.contains(&&input.intent);
+        match input.more.first().filter(|next| (yes_no && !asked_yes_no || context) && self.request_flow(next).is_some()) {
             Some(next) => {
                 let mut promoted = UserTurn { text: input.text.clone(), more: input.more[1..].to_vec(), ..next.clone() };
                 promoted.entities.extend(input.entities.iter().cloned());

@@ -849,3 +849,17 @@ fn a_yes_with_the_request_it_allows_does_it_once() {
     chat.say(message);
     assert_eq!(chat.state.active().map(|f| f.flow.as_str()), Some("refund"));
 }
+
+#[test]
+fn words_without_a_reading_before_a_request_are_its_context_where_nothing_is_asked() {
+    let mut chat = Chat::new();
+    let mut message = turn("it's been over a week, honestly i just want a refund now", "out_of_scope", 0.6);
+    message.more = vec![turn("honestly i just want a refund now", "refund", 0.9)];
+    let out = chat.say(message.clone());
+    assert_eq!(responses(&out), ["ask_order_id"]);
+    assert!(out.rules.iter().any(|r| matches!(r, Rule::Filler { .. })));
+    // Where a question waits, the same words may be its answer: they stay the turn.
+    let mut chat = at_reason();
+    let out = chat.say(message);
+    assert!(!out.rules.iter().any(|r| matches!(r, Rule::Filler { .. })));
+}
