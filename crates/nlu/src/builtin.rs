@@ -244,8 +244,9 @@ static DATE_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     vec![
         re(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b"),
         re(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b"),
-        re(&format!(r"(?i)\b({MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?\b")),
-        re(&format!(r"(?i)\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTHS})(?:,?\s+(\d{{4}}))?\b")),
+        // A weekday before a month and day is part of the date ("Friday 27 Nov", "Fri, Nov 27").
+        re(&format!(r"(?i)\b(?:(?:{WEEKDAYS}),?\s+)?({MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?\b")),
+        re(&format!(r"(?i)\b(?:(?:{WEEKDAYS}),?\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTHS})(?:,?\s+(\d{{4}}))?\b")),
         re(r"(?i)\b(today|tomorrow|yesterday|day after tomorrow|day before yesterday)\b|(大后天|大前天|今天|明天|后天|昨天|前天|今日|明日|昨日)"),
         re(&format!(r"(?i)\b(next|this|coming)\s+({WEEKDAYS})\b|\bon\s+({WEEKDAYS})\b|下(?:个)?(?:周|星期)([一二三四五六日天])")),
         re(r"(?i)\bin\s+(\d+|a|one|two|three)\s+(day|week)s?\b"),
@@ -254,6 +255,8 @@ static DATE_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         re(&format!(r"(?i)\b(?:last|past|previous)\s+({WEEKDAYS})\b|上(?:个)?(?:周|星期)([一二三四五六日天])")),
         // Month/day without a year ("12/20"; "20/12" where the first cannot be a month).
         re(r"(?:^|[^\d/.])(\d{1,2})/(\d{1,2})(?:$|[^\d/])"),
+        // A span counted from a day: "a week from tomorrow", "3 days from now".
+        re(r"(?i)\b(\d+|a|an|one|two|three|four)\s+(day|week)s?\s+from\s+(today|tomorrow|now)\b"),
     ]
 });
 
@@ -312,6 +315,18 @@ fn on_weekday(today: NaiveDate, weekday: Weekday, day: u32) -> Option<NaiveDate>
         .min_by_key(|date| (*date - today).num_days().abs())
 }
 
+/// A count of days or weeks ("a week", "3 days") as a duration.
+fn span(count: &str, unit: &str) -> Option<Duration> {
+    let count: i64 = match count.to_lowercase().as_str() {
+        "a" | "an" | "one" => 1,
+        "two" => 2,
+        "three" => 3,
+        "four" => 4,
+        digits => digits.parse().ok()?,
+    };
+    Some(Duration::days(count * if unit.eq_ignore_ascii_case("week") { 7 } else { 1 }))
+}
+
 fn date_from(index: usize, c: &Captures, today: NaiveDate) -> Option<NaiveDate> {
     let num = |i: usize| c.get(i).and_then(|m| m.as_str().parse::<i64>().ok());
     match index {
@@ -347,15 +362,10 @@ fn date_from(index: usize, c: &Captures, today: NaiveDate) -> Option<NaiveDate> 
             // "next Monday" said on a Sunday is tomorrow; on a Monday it is a week away.
             Some(next)
         }
-        6 => {
-            let count = match c[1].to_lowercase().as_str() {
-                "a" | "one" => 1,
-                "two" => 2,
-                "three" => 3,
-                digits => digits.parse().ok()?,
-            };
-            let unit = if c[2].eq_ignore_ascii_case("week") { 7 } else { 1 };
-            Some(today + Duration::days(count * unit))
+        6 => Some(today + span(&c[1], &c[2])?),
+        11 => {
+            let from = if c[3].eq_ignore_ascii_case("tomorrow") { today + Duration::days(1) } else { today };
+            Some(from + span(&c[1], &c[2])?)
         }
         7 => {
             let day = c.get(2).or(c.get(3))?.as_str().parse::<u32>().ok()?;
@@ -456,6 +466,10 @@ mod tests {
         assert_eq!(values(Builtin::Date, "last thursday"), vec![json!("2026-11-26")]);
         assert_eq!(values(Builtin::Date, "sorry, it was thursday the 26th"), vec![json!("2026-11-26")], "the weekday picks the month");
         assert_eq!(values(Builtin::Date, "Sat 26th"), vec![json!("2026-12-26")]);
+        assert_eq!(values(Builtin::Date, "team lunch on Friday 27 Nov"), vec![json!("2026-11-27")], "the weekday belongs to the date");
+        assert_eq!(values(Builtin::Date, "Fri, Nov 27"), vec![json!("2026-11-27")]);
+        assert_eq!(values(Builtin::Date, "a week from tomorrow"), vec![json!("2026-12-07")]);
+        assert_eq!(values(Builtin::Date, "3 days from now"), vec![json!("2026-12-02")]);
         assert_eq!(values(Builtin::Date, "on Friday the 2nd"), vec![json!("2026-10-02")], "the nearest 2nd that is a Friday");
         assert_eq!(values(Builtin::Date, "last Sunday"), vec![json!("2026-11-22")], "today is Sunday");
         assert_eq!(values(Builtin::Date, "上周五"), vec![json!("2026-11-20")]);
