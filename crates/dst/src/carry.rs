@@ -61,17 +61,20 @@ impl Tracker {
         }
     }
 
-    /// A request that points back ("can you check its status too") and names no value means a
-    /// flow whose first question a settled value answers: the recognizer's runner-up (at
-    /// least [`REFERRED_RUNNER_UP`]) when its first reading has nothing to point back at.
-    pub(crate) fn referred_flow(&self, state: &DialogueState, turn: &Turn, flow: &str) -> Option<String> {
+    /// A request that points back ("can you check its status too", "它现在是什么状态？") and
+    /// names no value means a flow whose first question a settled value answers: the
+    /// recognizer's runner-up (at least [`REFERRED_RUNNER_UP`]) when its first reading is one
+    /// with nothing to point back at, or (for a question or request) no flow and nothing the
+    /// policy reads itself (a yes, a cancel).
+    pub(crate) fn referred_flow(&self, state: &DialogueState, turn: &Turn, flow: Option<&str>) -> Option<String> {
         let settled = |f: &str| self.flows.flow_slots(f).first().is_some_and(|s| self.carried(state, s).is_some());
-        if !turn.input.entities.is_empty() || settled(flow) || !refers_back(&turn.input.text, "") {
+        let unread = flow.is_none() && turn.input.asks() && !self.flows.settings.is_special(&turn.input.intent);
+        if !turn.input.entities.is_empty() || flow.is_some_and(settled) || flow.is_none() && !unread || !refers_back(&turn.input.text, "") {
             return None;
         }
         turn.input.alternatives.iter().filter(|(_, score)| *score >= REFERRED_RUNNER_UP).find_map(|(intent, _)| {
             let other = self.flows.flow_for_intent(intent)?;
-            (other != flow && settled(other)).then(|| other.to_string())
+            (Some(other) != flow && settled(other)).then(|| other.to_string())
         })
     }
 

@@ -142,6 +142,13 @@ pub struct Settings {
     pub dont_know: String,
 }
 
+impl Settings {
+    /// Whether the policy reads the intent itself: yes, no, cancel, a person, "I don't know".
+    pub fn is_special(&self, intent: &str) -> bool {
+        [&self.affirm, &self.deny, &self.cancel, &self.handoff, &self.dont_know].iter().any(|s| *s == intent)
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Self {

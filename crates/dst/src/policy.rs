@@ -78,11 +78,12 @@ impl Tracker {
     /// No flow is active: start the one asked for, or say what the bot can do (keeping the
     /// message's values for a flow the next message may start).
     fn idle(&self, state: &mut DialogueState, turn: &mut Turn, reading: &Reading) {
+        if let Some(referred) = self.referred_flow(state, turn, reading.flow.as_deref()) {
+            let read_as = reading.flow.clone().unwrap_or_else(|| turn.input.intent.clone());
+            turn.rule(Rule::ReferredFlow { read_as, flow: referred.clone() });
+            return self.start(state, turn, &referred);
+        }
         if let Some(flow) = &reading.flow {
-            if let Some(referred) = self.referred_flow(state, turn, flow) {
-                turn.rule(Rule::ReferredFlow { read_as: flow.clone(), flow: referred.clone() });
-                return self.start(state, turn, &referred);
-            }
             return self.start(state, turn, flow);
         }
         state.unclaimed = turn.input.entities.clone();

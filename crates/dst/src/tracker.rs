@@ -285,8 +285,7 @@ impl Tracker {
         let yes_no = input.intent == settings.affirm || input.intent == settings.deny;
         // Where nothing is asked, words the bot has no reading for are the request's context
         // ("it's been over a week, honestly i just want a refund now"), not a message to miss.
-        let named = [&settings.affirm, &settings.deny, &settings.cancel, &settings.handoff, &settings.dont_know];
-        let context = state.frames.is_empty() && self.flows.flow_for_intent(&input.intent).is_none() && !named.contains(&&input.intent);
+        let context = state.frames.is_empty() && self.flows.flow_for_intent(&input.intent).is_none() && !settings.is_special(&input.intent);
         match input.more.first().filter(|next| (yes_no && !asked_yes_no || context) && self.request_flow(next).is_some()) {
             Some(next) => {
                 let mut promoted = UserTurn { text: input.text.clone(), more: input.more[1..].to_vec(), ..next.clone() };

@@ -863,3 +863,17 @@ fn words_without_a_reading_before_a_request_are_its_context_where_nothing_is_ask
     let out = chat.say(message);
     assert!(!out.rules.iter().any(|r| matches!(r, Rule::Filler { .. })));
 }
+
+#[test]
+fn a_question_pointing_back_that_reads_as_no_flow_goes_to_the_runner_up_that_takes_the_settled_value() {
+    let mut chat = Chat::new();
+    chat.say(with(turn("where is order 12345", "order_status", 0.95), vec![order("12345")]));
+    let asked =
+        |mood| UserTurn { mood, alternatives: vec![("order_status".into(), 0.23)], ..turn("它现在是什么状态？", "out_of_scope", 0.6) };
+    let out = chat.say(asked(Mood::Question));
+    assert_eq!(out.rules[0], Rule::ReferredFlow { read_as: "out_of_scope".into(), flow: "status".into() });
+    assert_eq!(chat.actions.calls.len(), 2, "looked up again with the settled order");
+    // A statement that reads as no flow is no request.
+    let out = chat.say(asked(Mood::Statement));
+    assert!(out.rules.is_empty() && chat.actions.calls.len() == 2, "{:?}", out.rules);
+}
