@@ -179,6 +179,10 @@ impl Tracker {
         {
             return self.interrupt(state, turn, flow);
         }
+        if let Some((slot, value)) = self.renamed(frame, &turn.input.text) {
+            let _ = self.set(frame, turn, &slot, &value, &json!(value), "text");
+            return self.run(state, turn);
+        }
         if let Some(slot) = self.named_slot(&frame.flow, &turn.input.text, |s| frame.slots.contains_key(s)) {
             // Ask for it again; the new value brings the confirmation back (the old one is gone,
             // so it can never be submitted).

@@ -22,6 +22,23 @@ impl Tracker {
     }
 }
 
+/// Words that join a slot's name to its new value: "change the reason to: …", "put the reason
+/// as …", "new address: …", "理由改成…".
+const SEPARATORS: [&str; 7] = [":", "：", " to ", " as ", "改成", "改为", "换成"];
+
+impl Tracker {
+    /// A slot that takes any text, named and then given a new value ("actually put the reason
+    /// as: team already at minimum staffing that week"): the slot and the words after the
+    /// first separator that follows its name, two words or more.
+    pub(crate) fn renamed(&self, frame: &Frame, text: &str) -> Option<(String, String)> {
+        let lower = text.to_ascii_lowercase();
+        let (at, separator) = SEPARATORS.iter().filter_map(|sep| lower.find(sep).map(|at| (at, *sep))).min_by_key(|(at, _)| *at)?;
+        let slot = self.named_slot(&frame.flow, &text[..at], |s| frame.slots.contains_key(s))?;
+        let value = text[at + separator.len()..].trim_start_matches([':', '：']).trim().trim_matches(['"', '\'', '“', '”']).trim();
+        (self.takes_any_text(&slot) && crate::tracker::count_words(value) >= 2).then(|| (slot, value.to_string()))
+    }
+}
+
 /// `old` with a run of its words said again in `text` with some swapped for words of the same
 /// kind (a number for a number, a word for a word): the run's words in place at least two and
 /// half of them, one of them content (not only "the … is": "the id is EXP-2074" says no reason

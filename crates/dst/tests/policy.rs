@@ -877,3 +877,16 @@ fn a_question_pointing_back_that_reads_as_no_flow_goes_to_the_runner_up_that_tak
     let out = chat.say(asked(Mood::Statement));
     assert!(out.rules.is_empty() && chat.actions.calls.len() == 2, "{:?}", out.rules);
 }
+
+#[test]
+fn a_slot_named_with_its_new_value_at_the_confirmation_takes_it() {
+    let mut chat = at_confirmation();
+    let out = chat.say(turn("actually put the reason as: it arrived scratched", "inform", 0.5));
+    assert_eq!(responses(&out), ["confirm_refund"]);
+    assert_eq!(chat.slot("reason"), Some(json!("it arrived scratched")));
+    assert!(matches!(&out.rules[0], Rule::CorrectionApplied { slot, .. } if slot == "reason"));
+    // Named without a value: asked again.
+    let mut chat = at_confirmation();
+    let out = chat.say(turn("the reason is wrong", "inform", 0.5));
+    assert_eq!(out.rules, [Rule::CorrectionAsked { slot: "reason".into() }]);
+}
