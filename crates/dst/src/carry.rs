@@ -68,8 +68,11 @@ impl Tracker {
     /// policy reads itself (a yes, a cancel).
     pub(crate) fn referred_flow(&self, state: &DialogueState, turn: &Turn, flow: Option<&str>) -> Option<String> {
         let settled = |f: &str| self.flows.flow_slots(f).first().is_some_and(|s| self.carried(state, s).is_some());
-        let unread = flow.is_none() && turn.input.asks() && !self.flows.settings.is_special(&turn.input.intent);
-        if !turn.input.entities.is_empty() || flow.is_some_and(settled) || flow.is_none() && !unread || !refers_back(&turn.input.text, "") {
+        let nothing_to_point_at = match flow {
+            Some(flow) => !settled(flow),
+            None => turn.input.asks() && !self.flows.settings.is_special(&turn.input.intent),
+        };
+        if !nothing_to_point_at || !turn.input.entities.is_empty() || !refers_back(&turn.input.text, "") {
             return None;
         }
         turn.input.alternatives.iter().filter(|(_, score)| *score >= REFERRED_RUNNER_UP).find_map(|(intent, _)| {

@@ -1,9 +1,14 @@
 //! A free-text value said again with a part changed ("oops, it's 11 Downing Street, London" at
 //! the confirmation of "10 Downing Street, London"): a correction that names no slot and that
-//! no entity carries, found by lining the message's words up with the value's.
+//! no entity carries, found by lining the message's words up with the value's; or a text slot
+//! named with its new value after it ("put the reason as: …").
 
 use crate::state::Frame;
-use crate::tracker::{Tracker, UserTurn};
+use crate::tracker::{Tracker, UserTurn, count_words};
+
+/// Words that join a slot's name to its new value: "change the reason to: …", "put the reason
+/// as …", "new address: …", "理由改成…".
+const SEPARATORS: [&str; 7] = [":", "：", " to ", " as ", "改成", "改为", "换成"];
 
 impl Tracker {
     /// The one free-text slot of the frame whose value the message says again with a change,
@@ -20,13 +25,7 @@ impl Tracker {
         let first = found.next()?;
         found.next().is_none().then_some(first)
     }
-}
 
-/// Words that join a slot's name to its new value: "change the reason to: …", "put the reason
-/// as …", "new address: …", "理由改成…".
-const SEPARATORS: [&str; 7] = [":", "：", " to ", " as ", "改成", "改为", "换成"];
-
-impl Tracker {
     /// A slot that takes any text, named and then given a new value ("actually put the reason
     /// as: team already at minimum staffing that week"): the slot and the words after the
     /// first separator that follows its name, two words or more.
@@ -35,7 +34,7 @@ impl Tracker {
         let (at, separator) = SEPARATORS.iter().filter_map(|sep| lower.find(sep).map(|at| (at, *sep))).min_by_key(|(at, _)| *at)?;
         let slot = self.named_slot(&frame.flow, &text[..at], |s| frame.slots.contains_key(s))?;
         let value = text[at + separator.len()..].trim_start_matches([':', '：']).trim().trim_matches(['"', '\'', '“', '”']).trim();
-        (self.takes_any_text(&slot) && crate::tracker::count_words(value) >= 2).then(|| (slot, value.to_string()))
+        (self.takes_any_text(&slot) && count_words(value) >= 2).then(|| (slot, value.to_string()))
     }
 }
 

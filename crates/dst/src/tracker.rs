@@ -381,9 +381,12 @@ impl Tracker {
     /// Whether the request asks again for a flow this very message completed, with nothing new
     /// ("ok, yes approve APR-1555" at its confirmation): the yes did it.
     fn done_again(&self, state: &DialogueState, turn: &Turn, flow: &str, request: &UserTurn) -> bool {
+        if !turn.out.completed.iter().any(|f| f == flow) {
+            return false;
+        }
         let mut done = Frame::new(flow);
         done.slots = state.settled.clone();
-        turn.out.completed.iter().any(|f| f == flow) && request.entities.iter().all(|e| self.repeats_a_value(&done, e))
+        request.entities.iter().all(|e| self.repeats_a_value(&done, e))
     }
 
     /// The flow a further request of the message starts on its own: a flow-starting intent at
