@@ -18,6 +18,9 @@ source "$services/env"
 export DESKBOT_REQUIRE_SERVICES=1
 # The e5 reference tests must run here: setup fetched the model file.
 export DESKBOT_REQUIRE_ENCODER=1
+# A real Rasa action server (rasa-sdk from PyPI) for the --action-protocol rasa test.
+DESKBOT_RASA_SDK_PYTHON=$(bash scripts/fetch_rasa_sdk.sh)
+export DESKBOT_RASA_SDK_PYTHON
 # Style first: formatting fails in seconds, lints before the long build.
 cargo fmt --check
 cargo clippy --release --workspace --all-targets --locked -- -D warnings

@@ -504,6 +504,81 @@ fn actions_call_webhooks_with_retries_and_an_idempotency_key() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("the domain's flows call no action `launch_rocket`"));
 }
 
+/// A Rasa action server's module: `lookup_order` reads the tracker, sets slots, says a text
+/// with a button and hands on to `action_note` (a followup) which says one more line.
+const RASA_ACTIONS: &str = r#"
+from rasa_sdk import Action
+from rasa_sdk.events import FollowupAction, SlotSet
+
+class LookupOrder(Action):
+    def name(self):
+        return "lookup_order"
+
+    def run(self, dispatcher, tracker, domain):
+        order = tracker.get_slot("order_id")
+        said = tracker.latest_message.get("text")
+        dispatcher.utter_message(text=f"Rasa looked up {order} for: {said}", buttons=[{"title": "Refund it", "payload": "/refund"}])
+        return [SlotSet("status", "held at customs"), SlotSet("eta", "2030-01-02"), FollowupAction("action_note")]
+
+class Note(Action):
+    def name(self):
+        return "action_note"
+
+    def run(self, dispatcher, tracker, domain):
+        dispatcher.utter_message(text=f"Noted while {tracker.active_loop.get('name')} ran, status {tracker.get_slot('status')}.")
+        return []
+"#;
+
+/// The python of a virtual environment with rasa-sdk (scripts/fetch_rasa_sdk.sh); `None` skips
+/// the test unless `DESKBOT_REQUIRE_SERVICES=1` (scripts/test.sh) asks for it.
+fn rasa_sdk_python() -> Option<String> {
+    let python = std::env::var("DESKBOT_RASA_SDK_PYTHON").ok().filter(|p| !p.is_empty());
+    let required = std::env::var("DESKBOT_REQUIRE_SERVICES").as_deref() == Ok("1");
+    assert!(python.is_some() || !required, "DESKBOT_REQUIRE_SERVICES=1 but DESKBOT_RASA_SDK_PYTHON is unset: run scripts/fetch_rasa_sdk.sh");
+    if python.is_none() {
+        eprintln!("skipped: no rasa-sdk (set DESKBOT_RASA_SDK_PYTHON to the python printed by scripts/fetch_rasa_sdk.sh)");
+    }
+    python
+}
+
+#[test]
+fn a_rasa_sdk_action_server_runs_the_flow_actions() {
+    let Some(python) = rasa_sdk_python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("actions.py"), RASA_ACTIONS).unwrap();
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut sdk = Command::new(python)
+        .args(["-m", "rasa_sdk", "--actions", "actions", "--port", &port.to_string()])
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(dir.path().join("sdk.log")).unwrap())
+        .spawn()
+        .expect("the rasa-sdk action server starts");
+    let health = format!("http://127.0.0.1:{port}/health");
+    let started = Instant::now();
+    while agent().get(&health).call().map(|r| r.status() != 200).unwrap_or(true) {
+        let log = std::fs::read_to_string(dir.path().join("sdk.log")).unwrap_or_default();
+        assert!(started.elapsed() < Duration::from_secs(90) && sdk.try_wait().unwrap().is_none(), "rasa-sdk did not come up: {log}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let endpoint = format!("http://127.0.0.1:{port}/webhook");
+    let server = Server::start(&sqlite_store(&dir), &["--action-endpoint", &endpoint, "--action-protocol", "rasa"]);
+    let (status, replies) = say(&server, "r1", "where is my order 12345?");
+    let _ = sdk.kill();
+    let _ = sdk.wait();
+    assert_eq!(status, 200, "{replies}");
+    assert_eq!(
+        texts(&replies),
+        [
+            "Rasa looked up 12345 for: where is my order 12345?\n- Refund it",
+            "Noted while order_status ran, status held at customs.",
+            "Order 12345 is held at customs. Expected delivery: January 2, 2030.",
+        ],
+        "{}",
+        server.log()
+    );
+}
+
 /// Two servers on one store, many clients sending to the same conversation through both: every
 /// acknowledged message is stored exactly once, and each turn saw all the turns before it.
 fn two_servers_one_conversation(store: &str) {

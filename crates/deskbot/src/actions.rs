@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::hash::Hasher;
 
 use chrono::{Duration, NaiveDate};
-use dst::ActionRunner;
+use dst::{ActionAnswer, ActionRunner};
 use serde_json::{Value, json};
 
 /// Actions and slot rules of the bundled domain.
@@ -96,9 +96,9 @@ pub struct StubbedActions {
 }
 
 impl ActionRunner for StubbedActions {
-    fn run(&mut self, action: &str, flow: &str, slots: &Slots) -> Result<Slots, String> {
+    fn run(&mut self, action: &str, flow: &str, slots: &Slots) -> Result<ActionAnswer, String> {
         match self.stubs.get(action) {
-            Some(fields) => Ok(fields.clone()),
+            Some(fields) => Ok(fields.clone().into()),
             None => self.builtin.run(action, flow, slots),
         }
     }
@@ -109,7 +109,7 @@ impl ActionRunner for StubbedActions {
 }
 
 impl ActionRunner for BuiltinActions {
-    fn run(&mut self, action: &str, _flow: &str, slots: &Slots) -> Result<Slots, String> {
+    fn run(&mut self, action: &str, _flow: &str, slots: &Slots) -> Result<ActionAnswer, String> {
         let mut out = Slots::new();
         match action {
             "lookup_order" => {
@@ -163,7 +163,7 @@ impl ActionRunner for BuiltinActions {
             "change_address" | "record_feedback" | "approve_request" | "reject_request" => {}
             other => return Err(format!("no handler for action `{other}`")),
         }
-        Ok(out)
+        Ok(out.into())
     }
 
     fn check(&mut self, rule: &str, _slot: &str, value: &Value) -> Result<(), String> {

@@ -189,6 +189,10 @@ impl Bot {
         for (i, output) in outcome.outputs.iter().enumerate() {
             let (response, slots) = match output {
                 Output::Say { response, slots } => (response.clone(), self.with_bot_name(slots.clone())),
+                Output::Text { text, from } => {
+                    replies.push(Reply { text: text.clone(), response: from.clone(), variation: 0, rephrased: false, refused_rewording: None });
+                    continue;
+                }
                 Output::Handoff(summary) => {
                     handoff = Some(summary.clone());
                     ("handoff".to_string(), [("reason".to_string(), json!(summary.reason))].into())

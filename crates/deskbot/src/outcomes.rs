@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::NaiveDate;
-use dst::ActionRunner;
+use dst::{ActionAnswer, ActionRunner};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -80,7 +80,7 @@ struct Recorder {
 }
 
 impl ActionRunner for Recorder {
-    fn run(&mut self, action: &str, flow: &str, slots: &BTreeMap<String, Value>) -> Result<BTreeMap<String, Value>, String> {
+    fn run(&mut self, action: &str, flow: &str, slots: &BTreeMap<String, Value>) -> Result<ActionAnswer, String> {
         self.calls.push((action.to_string(), slots.clone()));
         self.actions.run(action, flow, slots)
     }

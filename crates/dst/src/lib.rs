@@ -29,4 +29,4 @@ mod validate;
 pub use condition::Condition;
 pub use flows::{FlowDef, FlowError, FlowSet, Settings, SlotDef, SlotType, Step};
 pub use state::{DialogueState, Frame, SlotValue, TurnRecord};
-pub use tracker::{ActionRunner, HandoffSummary, Mood, Output, Rule, Tracker, TurnEntity, TurnOutcome, UserTurn};
+pub use tracker::{ActionAnswer, ActionRunner, HandoffSummary, Mood, Output, Rule, Tracker, TurnEntity, TurnOutcome, UserTurn};

@@ -59,10 +59,26 @@ pub struct UserTurn {
 
 /// Runs the flows' actions and custom slot rules (deskbot's engine implements it).
 pub trait ActionRunner {
-    /// Runs `action` for `flow` with the flow's slot values; returned fields become slots.
-    fn run(&mut self, action: &str, flow: &str, slots: &BTreeMap<String, Value>) -> Result<BTreeMap<String, Value>, String>;
+    /// Runs `action` for `flow` with the flow's slot values: its fields become slots, its own
+    /// messages are said.
+    fn run(&mut self, action: &str, flow: &str, slots: &BTreeMap<String, Value>) -> Result<ActionAnswer, String>;
     /// Checks a slot value against a named rule; the error is a reason a user can read.
     fn check(&mut self, rule: &str, slot: &str, value: &Value) -> Result<(), String>;
+}
+
+/// What an action gave back.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ActionAnswer {
+    /// Fields that become slots of the flow (a reference number, a status).
+    pub fields: BTreeMap<String, Value>,
+    /// What the action says itself (an action server's messages), after the turn's replies so far.
+    pub said: Vec<Output>,
+}
+
+impl From<BTreeMap<String, Value>> for ActionAnswer {
+    fn from(fields: BTreeMap<String, Value>) -> Self {
+        Self { fields, said: Vec::new() }
+    }
 }
 
 /// What a human agent gets at hand-off.
@@ -83,6 +99,9 @@ pub struct HandoffSummary {
 pub enum Output {
     /// Render this response with these slot values.
     Say { response: String, slots: BTreeMap<String, Value> },
+    /// Text written elsewhere (an action server's message), said as it is; `from` names the
+    /// action that wrote it.
+    Text { text: String, from: String },
     /// A human takes over; the bot stops answering.
     Handoff(HandoffSummary),
 }
@@ -247,6 +266,7 @@ impl Tracker {
             .iter()
             .map(|o| match o {
                 Output::Say { response, .. } => response.clone(),
+                Output::Text { from, .. } => from.clone(),
                 Output::Handoff(_) => "handoff".into(),
             })
             .collect();
@@ -526,8 +546,13 @@ impl Tracker {
                 Op::Action(action) => {
                     let flow = frame.flow.clone();
                     match turn.runner.run(&action, &flow, &frame.values()) {
-                        Ok(result) => {
-                            for (name, value) in result {
+                        Ok(answer) => {
+                            for (name, value) in answer.fields {
+                                // An action clears a slot with null (Rasa's `SlotSet(name, None)`).
+                                if value.is_null() {
+                                    frame.slots.remove(&name);
+                                    continue;
+                                }
                                 let text = display(&value);
                                 frame.slots.insert(
                                     name,
@@ -541,6 +566,7 @@ impl Tracker {
                                 );
                             }
                             turn.out.actions.push(action);
+                            turn.out.outputs.extend(answer.said);
                             frame.pc += 1;
                         }
                         Err(error) => {

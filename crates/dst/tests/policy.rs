@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use dst::{ActionRunner, DialogueState, FlowSet, Mood, Output, Rule, Tracker, TurnEntity, TurnOutcome, UserTurn};
+use dst::{ActionAnswer, ActionRunner, DialogueState, FlowSet, Mood, Output, Rule, Tracker, TurnEntity, TurnOutcome, UserTurn};
 use serde_json::{Value, json};
 
 const FLOWS: &str = r#"Flows(
@@ -34,12 +34,14 @@ const FLOWS: &str = r#"Flows(
 #[derive(Default)]
 struct Recorder {
     calls: Vec<(String, BTreeMap<String, Value>)>,
+    /// What an action answers (nothing, for one not named).
+    answers: BTreeMap<String, ActionAnswer>,
 }
 
 impl ActionRunner for Recorder {
-    fn run(&mut self, action: &str, _flow: &str, slots: &BTreeMap<String, Value>) -> Result<BTreeMap<String, Value>, String> {
+    fn run(&mut self, action: &str, _flow: &str, slots: &BTreeMap<String, Value>) -> Result<ActionAnswer, String> {
         self.calls.push((action.to_string(), slots.clone()));
-        Ok(BTreeMap::new())
+        Ok(self.answers.get(action).cloned().unwrap_or_default())
     }
     fn check(&mut self, _rule: &str, _slot: &str, _value: &Value) -> Result<(), String> {
         Ok(())
@@ -102,6 +104,7 @@ fn responses(out: &TurnOutcome) -> Vec<String> {
         .iter()
         .map(|o| match o {
             Output::Say { response, .. } => response.clone(),
+            Output::Text { from, .. } => format!("text from {from}"),
             Output::Handoff(_) => "handoff".into(),
         })
         .collect()
@@ -889,4 +892,17 @@ fn a_slot_named_with_its_new_value_at_the_confirmation_takes_it() {
     let mut chat = at_confirmation();
     let out = chat.say(turn("the reason is wrong", "inform", 0.5));
     assert_eq!(out.rules, [Rule::CorrectionAsked { slot: "reason".into() }]);
+}
+
+#[test]
+fn an_action_answer_sets_and_clears_slots_and_says_its_own_text() {
+    let mut chat = Chat::new();
+    let said = Output::Text { text: "Checked by the action server.".into(), from: "lookup".into() };
+    let fields = BTreeMap::from([("status".to_string(), json!("shipped")), ("order_id".to_string(), Value::Null)]);
+    chat.actions.answers.insert("lookup".into(), ActionAnswer { fields, said: vec![said] });
+    let out = chat.say(with(turn("where is order 67890", "order_status", 0.9), vec![order("67890")]));
+    assert_eq!(responses(&out), ["text from lookup", "status"], "the action's text comes before the flow's next reply");
+    let Output::Say { slots, .. } = &out.outputs[1] else { panic!("{out:?}") };
+    assert_eq!(slots.get("status"), Some(&json!("shipped")));
+    assert_eq!(slots.get("order_id"), None, "null cleared the slot");
 }

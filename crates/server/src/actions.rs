@@ -1,15 +1,31 @@
-//! Flow actions as HTTP webhooks. Each call is a `POST` of
-//! `{"action", "conversation_id", "flow", "turn", "slots"}` with an `Idempotency-Key` header
+//! Flow actions as HTTP webhooks. Each call is a `POST` with an `Idempotency-Key` header
 //! (conversation, turn and action: the same on every retry), a timeout, and retries with
-//! exponential back-off on network errors, 429 and 5xx. A JSON object in the answer becomes
-//! slots the reply templates can use. Actions without a webhook run the built-in handlers.
+//! exponential back-off on network errors, 429 and 5xx. In deskbot's protocol the body is
+//! `{"action", "conversation_id", "flow", "turn", "slots"}` and a JSON object in the answer
+//! becomes slots the reply templates can use; in Rasa's, see [`crate::rasa_actions`]. Actions
+//! without a webhook run the built-in handlers.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use deskbot::BuiltinActions;
-use dst::ActionRunner;
+use dst::{ActionAnswer, ActionRunner};
 use serde_json::{Value, json};
+
+use crate::rasa_actions;
+
+/// How many `followup` actions one Rasa action may chain (a loop is an error past it).
+const MAX_FOLLOWUPS: usize = 10;
+
+/// The body and answer shape of action calls.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ActionProtocol {
+    /// deskbot's own: the flow's slots in, fields out.
+    #[default]
+    Deskbot,
+    /// Rasa's action server protocol (rasa-sdk): a tracker in, events and responses out.
+    Rasa,
+}
 
 /// Where each action goes.
 #[derive(Debug, Clone)]
@@ -23,13 +39,14 @@ pub struct ActionWebhooks {
     pub retries: u32,
     /// The first back-off; it doubles each retry.
     pub backoff: Duration,
+    pub protocol: ActionProtocol,
     agent: ureq::Agent,
 }
 
 impl ActionWebhooks {
     pub fn new(routes: BTreeMap<String, String>, endpoint: Option<String>, timeout: Duration, retries: u32) -> Self {
         let agent = ureq::Agent::config_builder().timeout_global(Some(timeout)).http_status_as_error(false).build().into();
-        Self { routes, endpoint, timeout, retries, backoff: Duration::from_millis(100), agent }
+        Self { routes, endpoint, timeout, retries, backoff: Duration::from_millis(100), protocol: ActionProtocol::Deskbot, agent }
     }
 
     /// Whether any action goes to a webhook.
@@ -41,12 +58,18 @@ impl ActionWebhooks {
         self.routes.get(action).or(self.endpoint.as_ref()).map(String::as_str)
     }
 
-    /// The runner for one turn of one conversation.
-    pub fn runner<'a>(&'a self, builtin: BuiltinActions, conversation: &'a str, turn: usize) -> TurnActions<'a> {
-        TurnActions { webhooks: self, builtin, conversation, turn }
+    /// The same webhooks, called in `protocol`.
+    pub fn with_protocol(self, protocol: ActionProtocol) -> Self {
+        Self { protocol, ..self }
     }
 
-    fn call(&self, url: &str, key: &str, body: &Value) -> Result<BTreeMap<String, Value>, String> {
+    /// The runner for one turn (`message`, the user's text) of one conversation.
+    pub fn runner<'a>(&'a self, builtin: BuiltinActions, conversation: &'a str, turn: usize, message: &'a str) -> TurnActions<'a> {
+        TurnActions { webhooks: self, builtin, conversation, turn, message }
+    }
+
+    /// The JSON answer of a call (`null` for an empty body).
+    fn call(&self, url: &str, key: &str, body: &Value) -> Result<Value, String> {
         let mut pause = self.backoff;
         let mut attempt = 0;
         loop {
@@ -55,15 +78,16 @@ impl ActionWebhooks {
                 Ok(mut response) => {
                     let status = response.status();
                     if status.is_success() {
-                        let answer: Value =
-                            response.body_mut().read_json().map_err(|e| format!("{url} answered {status} with a body that is not JSON: {e}"))?;
-                        return match answer {
-                            Value::Object(fields) => Ok(fields.into_iter().collect()),
-                            Value::Null => Ok(BTreeMap::new()),
-                            other => Err(format!("{url} answered with JSON that is not an object: {other}")),
-                        };
+                        let text = response.body_mut().read_to_string().map_err(|e| format!("{url} answered {status}, unreadable: {e}"))?;
+                        if text.trim().is_empty() {
+                            return Ok(Value::Null);
+                        }
+                        return serde_json::from_str(&text).map_err(|e| format!("{url} answered {status} with a body that is not JSON: {e}"));
                     }
-                    let message = format!("{url} answered {status}");
+                    // An action server says why (rasa-sdk: `{"error": …}`); keep its first words.
+                    let said = response.body_mut().read_to_string().unwrap_or_default();
+                    let said: String = said.trim().chars().take(300).collect();
+                    let message = if said.is_empty() { format!("{url} answered {status}") } else { format!("{url} answered {status}: {said}") };
                     if status.as_u16() == 429 || status.is_server_error() { message } else { return Err(message) }
                 }
                 Err(error) => format!("{url}: {error}"),
@@ -84,16 +108,60 @@ pub struct TurnActions<'a> {
     builtin: BuiltinActions,
     conversation: &'a str,
     turn: usize,
+    message: &'a str,
+}
+
+impl TurnActions<'_> {
+    fn deskbot(&self, url: &str, action: &str, flow: &str, slots: &BTreeMap<String, Value>) -> Result<ActionAnswer, String> {
+        let key = format!("{}:{}:{action}", self.conversation, self.turn);
+        let body = json!({ "action": action, "conversation_id": self.conversation, "flow": flow, "turn": self.turn, "slots": slots });
+        match self.webhooks.call(url, &key, &body)? {
+            Value::Object(fields) => Ok(fields.into_iter().collect::<BTreeMap<_, _>>().into()),
+            Value::Null => Ok(ActionAnswer::default()),
+            other => Err(format!("{url} answered with JSON that is not an object: {other}")),
+        }
+    }
+
+    /// `action` and the `followup`s it names, each called with the slots as the last left them.
+    fn rasa(&self, action: &str, flow: &str, slots: &BTreeMap<String, Value>) -> Result<ActionAnswer, String> {
+        let mut answer = ActionAnswer::default();
+        let mut slots = slots.clone();
+        let mut next = Some(action.to_string());
+        for _ in 0..=MAX_FOLLOWUPS {
+            let Some(action) = next.take() else { return Ok(answer) };
+            if action.starts_with("utter_") {
+                answer.said.push(dst::Output::Say { response: action, slots: slots.clone() });
+                continue;
+            }
+            let Some(url) = self.webhooks.url(&action) else {
+                return Err(format!("the action server asked for a followup `{action}`, which has no webhook"));
+            };
+            let key = format!("{}:{}:{action}", self.conversation, self.turn);
+            let body = rasa_actions::request(&action, flow, self.conversation, self.message, &slots);
+            let applied = rasa_actions::apply(&action, &slots, self.webhooks.call(url, &key, &body)?)?;
+            for (name, value) in &applied.answer.fields {
+                match value {
+                    Value::Null => slots.remove(name),
+                    value => slots.insert(name.clone(), value.clone()),
+                };
+            }
+            answer.fields.extend(applied.answer.fields);
+            answer.said.extend(applied.answer.said);
+            next = applied.followup.filter(|name| name != "action_listen");
+        }
+        Err(format!("{action}: more than {MAX_FOLLOWUPS} followup actions in a row"))
+    }
 }
 
 impl ActionRunner for TurnActions<'_> {
-    fn run(&mut self, action: &str, flow: &str, slots: &BTreeMap<String, Value>) -> Result<BTreeMap<String, Value>, String> {
+    fn run(&mut self, action: &str, flow: &str, slots: &BTreeMap<String, Value>) -> Result<ActionAnswer, String> {
         let Some(url) = self.webhooks.url(action) else {
             return self.builtin.run(action, flow, slots);
         };
-        let key = format!("{}:{}:{action}", self.conversation, self.turn);
-        let body = json!({ "action": action, "conversation_id": self.conversation, "flow": flow, "turn": self.turn, "slots": slots });
-        self.webhooks.call(url, &key, &body)
+        match self.webhooks.protocol {
+            ActionProtocol::Deskbot => self.deskbot(url, action, flow, slots),
+            ActionProtocol::Rasa => self.rasa(action, flow, slots),
+        }
     }
 
     fn check(&mut self, rule: &str, slot: &str, value: &Value) -> Result<(), String> {

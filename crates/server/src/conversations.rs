@@ -98,7 +98,7 @@ impl Conversations {
         let answer = self
             .change(sender, Missing::Create, move |bot, conversation| {
                 let index = conversation.state.turns.len();
-                let mut actions = webhooks.runner(BuiltinActions { today: bot.today() }, &id, index);
+                let mut actions = webhooks.runner(BuiltinActions { today: bot.today() }, &id, index, &message);
                 let result = bot.respond_with(conversation, &message, &mut actions);
                 for (action, error) in &result.outcome.failed_actions {
                     tracing::error!("conversation {id}: action {action} failed: {error}");

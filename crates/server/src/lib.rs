@@ -8,7 +8,8 @@
 //! - [`Store`]: SQLite (embedded, group commit), Redis or Postgres. A turn is answered only
 //!   after its events are durable; turns of one conversation are serialized (a lock with expiry
 //!   shared by every server on a Redis/Postgres store, and a version check on every commit).
-//! - [`ActionWebhooks`]: flow actions as HTTP calls with timeout, retries and an idempotency key.
+//! - [`ActionWebhooks`]: flow actions as HTTP calls with timeout, retries and an idempotency key,
+//!   in deskbot's protocol or Rasa's action server protocol ([`ActionProtocol`]).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -29,12 +30,13 @@ mod body;
 mod conversations;
 mod events;
 mod metrics;
+mod rasa_actions;
 mod store;
 mod stored_state;
 
 use std::sync::Arc;
 
-pub use actions::ActionWebhooks;
+pub use actions::{ActionProtocol, ActionWebhooks};
 pub use app::router;
 pub use store::{LockSettings, Store, StoreError, redacted};
 

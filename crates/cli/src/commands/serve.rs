@@ -5,7 +5,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use server::{ActionWebhooks, LockSettings, ServeConfig, Store};
+use server::{ActionProtocol, ActionWebhooks, LockSettings, ServeConfig, Store};
 
 use super::{DomainArgs, ModelArgs};
 
@@ -13,7 +13,8 @@ use super::{DomainArgs, ModelArgs};
 #[command(after_help = "Examples:\n  \
     deskbot serve\n  \
     deskbot serve --addr 0.0.0.0:5005 --store postgres://deskbot@localhost/deskbot --token s3cret\n  \
-    deskbot serve --store redis://127.0.0.1:6379 --action lookup_order=http://orders.internal/deskbot\n\n\
+    deskbot serve --store redis://127.0.0.1:6379 --action lookup_order=http://orders.internal/deskbot\n  \
+    deskbot serve --action-endpoint http://localhost:5055/webhook --action-protocol rasa\n\n\
     curl -s localhost:5005/webhooks/rest/webhook -d '{\"sender\":\"c1\",\"message\":\"where is my order 12345\"}'")]
 pub struct Args {
     /// Address to listen on (port 0 picks a free one; the chosen address is printed)
@@ -40,6 +41,10 @@ pub struct Args {
     /// Send every other flow action to this webhook (otherwise the built-in demo handlers run)
     #[arg(long, value_name = "URL")]
     action_endpoint: Option<String>,
+    /// How action webhooks are called: deskbot's JSON (slots in, fields out) or Rasa's action
+    /// server protocol, so a rasa-sdk action server (`python -m rasa_sdk`) works unchanged
+    #[arg(long, value_enum, default_value_t = Protocol::Deskbot)]
+    action_protocol: Protocol,
     /// Milliseconds before an action webhook call is given up
     #[arg(long, default_value_t = 5000)]
     action_timeout_ms: u64,
@@ -50,6 +55,13 @@ pub struct Args {
     domain: DomainArgs,
     #[command(flatten)]
     model: ModelArgs,
+}
+
+/// `--action-protocol`'s values.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum Protocol {
+    Deskbot,
+    Rasa,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -68,7 +80,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(unknown) = routes.keys().find(|name| !known.contains(name)) {
         bail!("--action {unknown}=…: the domain's flows call no action `{unknown}` (they call: {})", known.join(", "));
     }
-    let webhooks = ActionWebhooks::new(routes, args.action_endpoint.clone(), Duration::from_millis(args.action_timeout_ms), args.action_retries);
+    let protocol = match args.action_protocol {
+        Protocol::Deskbot => ActionProtocol::Deskbot,
+        Protocol::Rasa => ActionProtocol::Rasa,
+    };
+    let webhooks = ActionWebhooks::new(routes, args.action_endpoint.clone(), Duration::from_millis(args.action_timeout_ms), args.action_retries)
+        .with_protocol(protocol);
     let locks = LockSettings { ttl: Duration::from_secs(args.lock_ttl), wait: Duration::from_secs(args.lock_wait) };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
     runtime.block_on(async {

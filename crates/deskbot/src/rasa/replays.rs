@@ -35,7 +35,9 @@ pub(crate) fn write(
                 notes.add(
                     &here,
                     &format!("story \"{}\" from here on", story.name),
-                    &format!("skipped: needs the custom action `{action}` (deskbot serve --action-endpoint URL)"),
+                    &format!(
+                        "skipped: needs the custom action `{action}` (your action server: deskbot serve --action-endpoint URL --action-protocol rasa)"
+                    ),
                 );
                 break;
             }
