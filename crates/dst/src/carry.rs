@@ -6,9 +6,10 @@
 
 use serde_json::json;
 
+use crate::policy::says_name;
 use crate::state::{DialogueState, Frame, SlotValue};
 use crate::tracker::{Rule, Tracker, Turn};
-use crate::validate::display;
+use crate::validate::{convert, display};
 
 /// How sure the recognizer must be of a flow a request points back at, as its runner-up.
 const REFERRED_RUNNER_UP: f32 = 0.1;
@@ -79,6 +80,50 @@ impl Tracker {
             let other = self.flows.flow_for_intent(intent)?;
             (Some(other) != flow && settled(other)).then(|| other.to_string())
         })
+    }
+
+    /// A message that asks for nothing but gives a value of a thing the bot keeps (a `carry`
+    /// slot: "order 48213", "contract CTR-3012"): (that slot, the flow that asks for it first).
+    /// Where the text names such slots (by a word of their label, or one of their names), only
+    /// those ("request NW-2291", where NW-2291 is no request id, starts nothing). Among a slot's
+    /// flows, one that only looks the thing up (no confirmation) before one that changes it;
+    /// then the recognizer's ranking.
+    /// Every value of the message must be that one: "order 12345, $20" waits for the request
+    /// (the amount is for something else), its values kept for it.
+    pub(crate) fn value_flow(&self, turn: &Turn) -> Option<(String, String)> {
+        let entities = &turn.input.entities;
+        let given = |slot: &str| {
+            !entities.is_empty()
+                && entities
+                    .iter()
+                    .all(|e| e.readings().any(|(kind, value)| self.accepts(slot, kind) && convert(&self.flows, slot, value, None).is_ok()))
+        };
+        let named: Vec<&String> =
+            self.flows.slots.iter().filter(|(name, def)| def.carry && self.names_slot(name, &turn.input.text)).map(|(name, _)| name).collect();
+        let rank = |flow: &str| turn.input.alternatives.iter().position(|(i, _)| self.flows.flow_for_intent(i) == Some(flow)).unwrap_or(usize::MAX);
+        let mut best: Option<((bool, usize), String, String)> = None;
+        for flow in self.flows.flows.keys() {
+            let Some(slot) = self.flows.flow_slots(flow).first().map(|s| s.to_string()) else { continue };
+            let carried = self.flows.slots.get(&slot).is_some_and(|def| def.carry);
+            if !carried || !given(&slot) || !(named.is_empty() || named.contains(&&slot)) {
+                continue;
+            }
+            let key = (self.flows.confirms(flow), rank(flow));
+            if best.as_ref().is_none_or(|(k, ..)| key < *k) {
+                best = Some((key, slot, flow.clone()));
+            }
+        }
+        best.map(|(_, slot, flow)| (slot, flow))
+    }
+
+    /// Whether the text names `slot` by a word of four letters or more of its label ("order"
+    /// for "the order number") or by one of its names ("合同号").
+    fn names_slot(&self, slot: &str, text: &str) -> bool {
+        let lower = text.to_lowercase();
+        let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+        let label = self.flows.label(slot).to_lowercase();
+        label.split_whitespace().any(|w| w.chars().count() >= 4 && words.contains(&w))
+            || self.flows.slots.get(slot).is_some_and(|def| def.names.iter().any(|name| says_name(&lower, &words, &name.to_lowercase())))
     }
 
     /// The user said yes to the offered value: it fills the slot.

@@ -302,6 +302,12 @@ impl FlowSet {
         self.programs.values().flatten().any(|op| matches!(op, Op::Confirm(_)))
     }
 
+    /// Whether `flow` asks the user to confirm before it acts (it changes something; a flow
+    /// without one looks something up).
+    pub(crate) fn confirms(&self, flow: &str) -> bool {
+        self.programs.get(flow).is_some_and(|ops| ops.iter().any(|op| matches!(op, Op::Confirm(_))))
+    }
+
     pub(crate) fn collect_step(&self, flow: &str, slot: &str) -> Option<usize> {
         self.programs.get(flow)?.iter().position(|op| matches!(op, Op::Collect(s) if s == slot))
     }

@@ -86,6 +86,12 @@ impl Tracker {
         if let Some(flow) = &reading.flow {
             return self.start(state, turn, flow);
         }
+        if !self.flows.settings.is_special(&turn.input.intent)
+            && let Some((slot, flow)) = self.value_flow(turn)
+        {
+            turn.rule(Rule::ValueStarted { slot, flow: flow.clone() });
+            return self.start(state, turn, &flow);
+        }
         state.unclaimed = turn.input.entities.clone();
         if self.is_yes_or_no(turn) {
             return turn.say("nothing_to_confirm", BTreeMap::new());
@@ -445,7 +451,7 @@ impl Tracker {
 
 /// Whether a message (lowercase, and its words) says a name: as a part of the text where the
 /// name is written in CJK characters (no spaces between words), else as whole words in a row.
-fn says_name(text: &str, words: &[&str], name: &str) -> bool {
+pub(crate) fn says_name(text: &str, words: &[&str], name: &str) -> bool {
     if name.chars().any(words::is_cjk) {
         return text.contains(name);
     }

@@ -133,6 +133,9 @@ pub enum Rule {
     /// A request pointing back ("check its status too") went to the recognizer's runner-up,
     /// the flow that takes the value pointed at, not to its first reading.
     ReferredFlow { read_as: String, flow: String },
+    /// Nothing asked for, but a value of a thing the bot keeps ("order 48213", "contract
+    /// CTR-3012"): the flow that first asks for it started with it.
+    ValueStarted { slot: String, flow: String },
     /// Neither yes, no nor a value for the offered slot, but an answer to the next question:
     /// the offer was taken as read.
     OfferTakenAsRead { slot: String, next: String },
@@ -170,6 +173,7 @@ impl std::fmt::Display for Rule {
             Rule::CarriedAccepted { slot } => write!(f, "carried-over value taken: {slot}"),
             Rule::CarriedReferred { slot } => write!(f, "carried-over value taken: the request referred back to {slot}"),
             Rule::ReferredFlow { read_as, flow } => write!(f, "read as {read_as}, but it points back at a value only {flow} takes: {flow}"),
+            Rule::ValueStarted { slot, flow } => write!(f, "no request, but a value for {slot}: {flow}, the flow that asks for it first"),
             Rule::OfferTakenAsRead { slot, next } => write!(f, "carried-over value taken as read: {slot} offered, the message answered {next}"),
             Rule::Parked { flow, by } => write!(f, "switch: {flow} on hold while {by} runs"),
             Rule::Switched { from, to } => write!(f, "switch: {from} cancelled, {to} started"),

@@ -906,3 +906,19 @@ fn an_action_answer_sets_and_clears_slots_and_says_its_own_text() {
     assert_eq!(slots.get("status"), Some(&json!("shipped")));
     assert_eq!(slots.get("order_id"), None, "null cleared the slot");
 }
+
+#[test]
+fn a_value_of_a_kept_thing_alone_starts_the_flow_that_looks_it_up() {
+    // "status" and "refund" both ask first for the order: the one without a confirmation wins.
+    let mut chat = Chat::new();
+    let out = chat.say(with(stating("order 67890", "inform", 0.9), vec![order("67890")]));
+    assert_eq!(out.rules, [Rule::ValueStarted { slot: "order_id".into(), flow: "status".into() }]);
+    assert_eq!(chat.actions.calls[0], ("lookup".to_string(), BTreeMap::from([("order_id".to_string(), json!("67890"))])));
+    // A value no kept slot takes, or one the slot refuses (not five digits), starts nothing.
+    for value in [number("1234", 1234.0), order("1234")] {
+        let mut chat = Chat::new();
+        let out = chat.say(with(stating("order 1234", "inform", 0.9), vec![value]));
+        assert_eq!(responses(&out), ["out_of_scope"]);
+        assert!(chat.state.frames.is_empty());
+    }
+}
