@@ -24,9 +24,10 @@ impl Tracker {
     /// answer to the requested slot). Returns (something changed, something was invalid).
     ///
     /// Values of a slot's own kind are placed before others. Each value goes to the first slot
-    /// that takes one of its readings, in this order: the slot the bot asked for (any
-    /// reading); an empty slot that takes the recognizer's own
-    /// reading; the slot the message names ("the amount is …", any reading); then filled
+    /// that takes one of its readings, in this order: the slot the bot asked for (the
+    /// recognizer's own reading); the slot the message names ("the amount is …", any reading);
+    /// the slot asked for (any reading); an empty slot that takes the recognizer's own
+    /// reading; then filled
     /// slots (a correction), own reading first — while a question is open, only a value of
     /// the filled slot's own kind corrects it. The whole text answers a free-text question
     /// only when no value went elsewhere. A value equal to a slot's current one is placed last:
@@ -140,11 +141,14 @@ impl Tracker {
         // (slots, which readings count, whether the slot is meant), most wanted first. Another
         // reading must be asked for, named or correct a value: an order number is not read as a
         // rating nobody asked for.
+        // The slot the message names comes before another reading for the question: "sorry wrong
+        // order, it's 48271" at the amount question corrects the order number.
         let stages = [
+            (&requested, Readings::Primary, true),
+            (&named, Readings::Any, true),
             (&requested, Readings::Any, true),
             (&empty, Readings::Primary, true),
             (&empty_text, Readings::Any, false),
-            (&named, Readings::Any, true),
             (&filled, if asking { Readings::Own } else { Readings::Primary }, true),
             (&filled_any, Readings::Any, true),
         ];

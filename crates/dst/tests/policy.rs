@@ -922,3 +922,20 @@ fn a_value_of_a_kept_thing_alone_starts_the_flow_that_looks_it_up() {
         assert!(chat.state.frames.is_empty());
     }
 }
+
+#[test]
+fn a_value_for_the_slot_the_message_names_corrects_it_before_the_question_takes_it() {
+    let mut chat = at_reason();
+    chat.say(stating("the glass was shattered", "inform", 0.6));
+    let mut corrected = order("67891");
+    corrected.alternatives.push(("number".into(), json!(67891.0)));
+    // The amount would take 67891 as a number (and refuse it); the message names the order.
+    let out = chat.say(with(stating("sorry wrong order, it's 67891", "inform", 0.9), vec![corrected.clone()]));
+    assert!(matches!(&out.rules[..], [Rule::CorrectionApplied { slot, to, .. }] if slot == "order_id" && to == "67891"), "{:?}", out.rules);
+    assert_eq!(responses(&out), ["value_corrected", "ask_amount"]);
+    // Unnamed, the same value is a (refused) answer to the question.
+    let mut chat = at_reason();
+    chat.say(stating("the glass was shattered", "inform", 0.6));
+    chat.say(with(stating("67891", "inform", 0.9), vec![corrected]));
+    assert_eq!(chat.slot("order_id"), Some(json!("12345")));
+}
