@@ -7,8 +7,8 @@ use crate::state::Frame;
 use crate::tracker::{Tracker, UserTurn, count_words};
 
 /// Words that join a slot's name to its new value: "change the reason to: …", "put the reason
-/// as …", "new address: …", "理由改成…".
-const SEPARATORS: [&str; 7] = [":", "：", " to ", " as ", "改成", "改为", "换成"];
+/// as …", "new address: …", "counterparty should be …", "理由改成…".
+const SEPARATORS: [&str; 11] = [":", "：", " to ", " as ", " should be ", " is actually ", " is now ", "改成", "改为", "换成", "应该是"];
 
 impl Tracker {
     /// The one free-text slot of the frame whose value the message says again with a change,

@@ -888,6 +888,9 @@ fn a_slot_named_with_its_new_value_at_the_confirmation_takes_it() {
     assert_eq!(responses(&out), ["confirm_refund"]);
     assert_eq!(chat.slot("reason"), Some(json!("it arrived scratched")));
     assert!(matches!(&out.rules[0], Rule::CorrectionApplied { slot, .. } if slot == "reason"));
+    let out = chat.say(turn("sorry, the reason should be the lid snapped off", "inform", 0.5));
+    assert_eq!(responses(&out), ["confirm_refund"]);
+    assert_eq!(chat.slot("reason"), Some(json!("the lid snapped off")));
     // Named without a value: asked again.
     let mut chat = at_confirmation();
     let out = chat.say(turn("the reason is wrong", "inform", 0.5));
