@@ -47,14 +47,19 @@ impl Tracker {
         // number. A named slot still takes its value ("sorry, the order is 12346"), and so does
         // an empty slot a value of its own kind fits ("it broke, 1 out of 5": a rating), beside
         // the answer.
+        // A value outside the answer's own span (the tagger found "the lid cracked on first use"
+        // in "the lid cracked on first use, so 39.99 please") is no part of it: it fills an
+        // empty slot it fits, of its own kind or not.
         let free_text_question = free_text && requested.as_deref().is_some_and(|s| self.is_free_text(s));
+        let answer = input.entities.iter().find(|e| requested.as_deref() == Some(e.entity.as_str())).map(|e| e.value.as_str());
         let mut used: Vec<String> = Vec::new();
         let mut beside: Vec<String> = Vec::new();
         let (mut changed, mut invalid) = (false, false);
         for entity in entities {
             let Some((slot, (kind, reading), meant)) = self.place(frame, named.as_deref(), entity, &used) else { continue };
             if free_text_question && Some(&slot) != named.as_ref() {
-                if !self.own_kind(&slot, &kind) || frame.slots.contains_key(&slot) {
+                let outside = answer.is_some_and(|a| !a.contains(entity.value.as_str()));
+                if !(outside || self.own_kind(&slot, &kind)) || frame.slots.contains_key(&slot) {
                     continue;
                 }
                 beside.push(slot.clone());

@@ -63,7 +63,7 @@ fn restatement(old: &str, text: &str) -> Option<String> {
                 let window = &said[at..at + len];
                 let in_place = run.iter().zip(window).filter(|(a, b)| a == b).count();
                 let like_for_like = run.iter().zip(window).filter(|(a, b)| a != b).all(|(a, b)| same_kind(a, b));
-                let on_content = run.iter().zip(window).any(|(a, b)| a == b && content(a));
+                let on_content = run.iter().zip(window).any(|(a, b)| a == b && words::is_content(a));
                 let rank = (in_place, std::cmp::Reverse(len - in_place));
                 if like_for_like && on_content && in_place >= 2 && in_place < len && 2 * in_place >= len && best.is_none_or(|b| rank > b.0) {
                     best = Some((rank, len, from, at));
@@ -80,18 +80,12 @@ fn restatement(old: &str, text: &str) -> Option<String> {
 /// content words or more that `old` lacks.
 fn new_value(old: &str, value: &str) -> bool {
     let old: Vec<String> = words::spans(old).into_iter().map(|r| old[r].to_lowercase()).collect();
-    let fresh = words::spans(value).into_iter().map(|r| value[r].to_lowercase()).filter(|w| content(w) && !old.contains(w));
+    let fresh = words::spans(value).into_iter().map(|r| value[r].to_lowercase()).filter(|w| words::is_content(w) && !old.contains(w));
     fresh.count() >= 2
 }
 
 /// How well a run lines up: words in place, then fewest changed.
 type Rank = (usize, std::cmp::Reverse<usize>);
-
-/// Whether a word carries content rather than grammar: it holds digits, is CJK, or has four
-/// letters or more.
-fn content(word: &str) -> bool {
-    word.chars().any(|c| c.is_ascii_digit() || words::is_cjk(c)) || word.chars().count() >= 4
-}
 
 /// Whether two words are of one kind: both hold digits, both are CJK, or both are words of two
 /// letters or more.

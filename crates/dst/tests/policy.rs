@@ -942,3 +942,18 @@ fn a_value_for_the_slot_the_message_names_corrects_it_before_the_question_takes_
     chat.say(with(stating("67891", "inform", 0.9), vec![corrected]));
     assert_eq!(chat.slot("order_id"), Some(json!("12345")));
 }
+
+#[test]
+fn a_value_outside_the_tagged_answer_fills_the_slot_it_fits() {
+    let mut chat = at_reason();
+    let reason = TurnEntity::new("reason", "the lid cracked on first use", json!("the lid cracked on first use"));
+    let out = chat.say(with(stating("the lid cracked on first use, so 39.99 please", "inform", 0.6), vec![number("39.99", 39.99), reason]));
+    assert_eq!(chat.slot("amount"), Some(json!({"amount": 39.99, "currency": "USD"})));
+    assert_eq!(responses(&out), ["confirm_refund"]);
+    // A number inside the answer is part of it: "I waited 5 days" gives no amount.
+    let mut chat = at_reason();
+    let reason = TurnEntity::new("reason", "I waited 5 days for it", json!("I waited 5 days for it"));
+    chat.say(with(stating("I waited 5 days for it", "inform", 0.6), vec![number("5", 5.0), reason]));
+    assert_eq!(chat.slot("amount"), None);
+    assert_eq!(chat.slot("reason"), Some(json!("I waited 5 days for it")));
+}

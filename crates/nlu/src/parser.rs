@@ -343,10 +343,12 @@ fn after_lead_in(whole: IntentScore, requests: &[IntentSpan]) -> IntentScore {
 /// Adds tagged slot values to the entities. A find inside a tagged value of another slot is part
 /// of it (the zip code of an address is no order number, the house number no amount); one over
 /// exactly the same text stays as another reading of it (a directory name the tagger reads as a
-/// counterparty is still an approver where the bot asked for one).
+/// counterparty is still an approver where the bot asked for one). A span without a content
+/// word ("i" of "i paid 120 for it") is no value.
 fn join_tagged(entities: &mut Vec<Entity>, tagged: Vec<SlotSpan>) {
     let mut joined: Vec<Entity> = tagged
         .into_iter()
+        .filter(|span| words::spans(&span.value).into_iter().any(|r| words::is_content(&span.value[r])))
         .map(|span| Entity {
             entity: span.slot,
             normalized: serde_json::Value::String(span.value.clone()),
@@ -407,6 +409,10 @@ mod tests {
         join_tagged(&mut entities, vec![span("counterparty", 4, 20)]);
         assert_eq!(entities.len(), 1);
         assert!(entities[0].alternatives.is_empty());
+        // A span without a content word is no value: "i" of "i paid 120 for it".
+        let mut entities = Vec::new();
+        join_tagged(&mut entities, vec![SlotSpan { slot: "refund_reason".into(), start: 0, end: 1, value: "i".into() }]);
+        assert!(entities.is_empty());
     }
 
     #[test]

@@ -47,9 +47,28 @@ pub fn spans(text: &str) -> Vec<std::ops::Range<usize>> {
     spans
 }
 
+/// Whether a word carries content rather than grammar: it holds digits, is CJK, has four
+/// letters or more, or is an acronym of two or three capitals ("HP", "IBM"); "i", "the", "so"
+/// do not.
+pub fn is_content(word: &str) -> bool {
+    let letters = word.chars().count();
+    let acronym = (2..=3).contains(&letters) && word.chars().all(|c| c.is_uppercase());
+    word.chars().any(|c| c.is_ascii_digit() || is_cjk(c)) || letters >= 4 || acronym
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{cjk_class, is_cjk, spans};
+    use super::{cjk_class, is_cjk, is_content, spans};
+
+    #[test]
+    fn content_words_and_grammar() {
+        for word in ["late", "12", "退", "HP", "IBM", "broken"] {
+            assert!(is_content(word), "{word}");
+        }
+        for word in ["i", "I", "the", "so", "it", "bad", "Hp"] {
+            assert!(!is_content(word), "{word}");
+        }
+    }
 
     #[test]
     fn words_are_letter_runs_and_single_cjk_characters() {
