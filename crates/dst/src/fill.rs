@@ -64,7 +64,12 @@ impl Tracker {
                 }
                 beside.push(slot.clone());
             }
-            // A value for a slot nobody asked about that does not fit it was not meant for it.
+            // A value that does not fit a slot nobody asked about, named, filled or would ask
+            // about next was not meant for it, unless it is of the slot's own kind ("complaint:
+            // I waited forty minutes" gives no rating).
+            let next = self.flows.flow_slots(&frame.flow).into_iter().find(|s| !frame.slots.contains_key(*s));
+            let asked = [requested.as_deref(), named.as_deref(), next].contains(&Some(slot.as_str())) || frame.slots.contains_key(&slot);
+            let meant = meant && (asked || self.own_kind(&slot, &kind));
             if !meant && self.check(turn, &slot, &reading, frame.slots.get(&slot).map(|v| &v.normalized)).is_err() {
                 continue;
             }
@@ -90,6 +95,21 @@ impl Tracker {
             }
         }
         (changed, invalid)
+    }
+
+    /// A message that starts its flow by name and a colon ("complaint: 客服电话一直打不通"):
+    /// the words after the colon, two or more, answer the flow's first question when it is a
+    /// free-text one nothing else filled.
+    pub(crate) fn fill_after_colon(&self, frame: &mut Frame, turn: &mut Turn) {
+        let text = turn.input.text.as_str();
+        let Some((before, after)) = text.split_once([':', '：']) else { return };
+        let after = after.trim();
+        let first = self.flows.flow_slots(&frame.flow).first().map(|s| s.to_string());
+        let Some(slot) = first.filter(|s| self.is_free_text(s) && !frame.slots.contains_key(s)) else { return };
+        let content = words::spans(after).into_iter().filter(|r| words::is_content(&after[r.clone()])).count();
+        if content >= 2 && self.names_flow(&frame.flow, before) {
+            let _ = self.set(frame, turn, &slot, after, &json!(after), "text");
+        }
     }
 
     /// Fills empty slots with the values that fit them, each in the first empty slot that takes

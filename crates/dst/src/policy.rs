@@ -381,7 +381,7 @@ impl Tracker {
 
     /// Whether the text names `flow` by a word of four letters or more of its name or
     /// description ("I'd rather file a complaint", "approve it then").
-    fn names_flow(&self, flow: &str, text: &str) -> bool {
+    pub(crate) fn names_flow(&self, flow: &str, text: &str) -> bool {
         let flow_words: Vec<String> = self.flow_words(flow).into_iter().filter(|w| w.chars().count() >= 4).collect();
         text.to_lowercase().split(|c: char| !c.is_alphanumeric()).any(|word| flow_words.iter().any(|w| same_stem(word, w)))
     }

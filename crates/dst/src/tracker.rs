@@ -465,6 +465,7 @@ impl Tracker {
     pub(crate) fn start(&self, state: &mut DialogueState, turn: &mut Turn, flow: &str) {
         let mut frame = Frame::new(flow);
         let (_, invalid) = self.fill(&mut frame, turn, false);
+        self.fill_after_colon(&mut frame, turn);
         self.fill_from_earlier(&mut frame, turn);
         state.frames.push(frame);
         self.take_referred(state, turn);

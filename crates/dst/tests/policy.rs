@@ -957,3 +957,30 @@ fn a_value_outside_the_tagged_answer_fills_the_slot_it_fits() {
     assert_eq!(chat.slot("amount"), None);
     assert_eq!(chat.slot("reason"), Some(json!("I waited 5 days for it")));
 }
+
+#[test]
+fn a_plain_number_that_fits_no_later_slot_is_passed_over_without_a_word() {
+    let start = |value: TurnEntity| {
+        let mut chat = Chat::new();
+        let out = chat.say(with(turn("refund order 12345, I waited 2000 minutes", "refund", 0.95), vec![order("12345"), value]));
+        (responses(&out), chat.slot("amount"))
+    };
+    // Not the next question and not of the amount's own kind: no "the amount must be …".
+    assert_eq!(start(number("2000", 2000.0)), (vec!["ask_reason".to_string()], None));
+    // Money is the amount's own kind: the bot says why it does not fit.
+    let money = TurnEntity::new("money", "$2000", json!({"amount": 2000.0, "currency": "USD"}));
+    assert_eq!(start(money).0, ["slot_invalid", "ask_reason"]);
+}
+
+#[test]
+fn a_flow_named_before_a_colon_takes_the_words_after_it_as_its_first_free_text_answer() {
+    let mut chat = Chat::new();
+    chat.say(turn("survey: the app keeps crashing at login", "survey", 0.9));
+    assert_eq!(chat.actions.calls[0].1.get("feedback"), Some(&json!("the app keeps crashing at login")));
+    // One word after the colon, or a colon after no name of the flow, answers nothing.
+    for text in ["survey: crashes", "hello: the app keeps crashing"] {
+        let mut chat = Chat::new();
+        let out = chat.say(turn(text, "survey", 0.9));
+        assert_eq!(responses(&out), ["ask_feedback"], "{text}");
+    }
+}
