@@ -272,7 +272,14 @@ impl Tracker {
         let optional = requested.as_deref().is_some_and(|s| self.flows.slots.get(s).is_some_and(|d| d.optional));
         let declines =
             optional && reading.sure && count_words(&turn.input.text) < ANSWER_WORDS && (self.is(turn, |s| &s.deny) || self.is(turn, |s| &s.cancel));
-        let yes_no = (sure_enough && self.is_yes_or_no(turn)) || declines;
+        // "ok, reason is the charger doesn't work" where a reason is awaited: the yes only leads
+        // into the answer (the rest of the message, words enough for one, starts no flow).
+        let rest = &turn.input.more;
+        let lead_in = own_words
+            && self.is(turn, |s| &s.affirm)
+            && !rest.is_empty()
+            && rest.iter().all(|m| self.request_flow(m).is_none() && count_words(&m.text) >= ANSWER_WORDS);
+        let yes_no = (sure_enough && self.is_yes_or_no(turn) && !lead_in) || declines;
         let unknown = sure_enough && self.is(turn, |s| &s.dont_know);
         // Values the frame already holds add nothing: "yes, LV-3310" asked why LV-3310 is
         // rejected is a yes out of place, not the reason.

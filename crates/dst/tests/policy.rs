@@ -984,3 +984,20 @@ fn a_flow_named_before_a_colon_takes_the_words_after_it_as_its_first_free_text_a
         assert_eq!(responses(&out), ["ask_feedback"], "{text}");
     }
 }
+
+#[test]
+fn a_yes_leading_into_a_free_text_answer_is_no_yes_out_of_place() {
+    let with_rest = |rest: &str| {
+        let mut chat = at_reason();
+        let more = vec![stating(rest, "inform", 0.8)];
+        let out = chat.say(UserTurn { more, ..stating(&format!("ok, {rest}"), "affirm", 0.95) });
+        (out.rules, chat.slot("reason"))
+    };
+    let (rules, reason) = with_rest("reason is the charger doesn't work at all");
+    assert!(rules.is_empty(), "{rules:?}");
+    assert_eq!(reason, Some(json!("ok, reason is the charger doesn't work at all")));
+    // A rest too short to be the answer leaves the yes out of place.
+    let (rules, reason) = with_rest("12345");
+    assert!(matches!(&rules[..], [Rule::OutOfPlace { .. }]), "{rules:?}");
+    assert_eq!(reason, None);
+}
