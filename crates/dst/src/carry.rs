@@ -86,8 +86,8 @@ impl Tracker {
     /// slot: "order 48213", "contract CTR-3012"): (that slot, the flow that asks for it first).
     /// Where the text names such slots (by a word of their label, or one of their names), only
     /// those ("request NW-2291", where NW-2291 is no request id, starts nothing). Among a slot's
-    /// flows, one that only looks the thing up (no confirmation) before one that changes it;
-    /// then the recognizer's ranking.
+    /// flows, one the text names ("帮我approve一下APR-3382"), then one that only looks the thing
+    /// up (no confirmation) before one that changes it, then the recognizer's ranking.
     /// Every value of the message must be that one: "order 12345, $20" waits for the request
     /// (the amount is for something else), its values kept for it.
     pub(crate) fn value_flow(&self, turn: &Turn) -> Option<(String, String)> {
@@ -101,14 +101,14 @@ impl Tracker {
         let named: Vec<&String> =
             self.flows.slots.iter().filter(|(name, def)| def.carry && self.names_slot(name, &turn.input.text)).map(|(name, _)| name).collect();
         let rank = |flow: &str| turn.input.alternatives.iter().position(|(i, _)| self.flows.flow_for_intent(i) == Some(flow)).unwrap_or(usize::MAX);
-        let mut best: Option<((bool, usize), String, String)> = None;
+        let mut best: Option<((bool, bool, usize), String, String)> = None;
         for flow in self.flows.flows.keys() {
             let Some(slot) = self.flows.flow_slots(flow).first().map(|s| s.to_string()) else { continue };
             let carried = self.flows.slots.get(&slot).is_some_and(|def| def.carry);
             if !carried || !given(&slot) || !(named.is_empty() || named.contains(&&slot)) {
                 continue;
             }
-            let key = (self.flows.confirms(flow), rank(flow));
+            let key = (!self.names_flow(flow, &turn.input.text), self.flows.confirms(flow), rank(flow));
             if best.as_ref().is_none_or(|(k, ..)| key < *k) {
                 best = Some((key, slot, flow.clone()));
             }

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::state::{DialogueState, Frame};
 use crate::tracker::{Mood, Rule, Tracker, Turn, TurnEntity, UserTurn, count_words, flow_slot};
+use crate::validate::convert;
 
 /// What the turn's intent means to the policy.
 struct Reading {
@@ -54,7 +55,7 @@ impl Tracker {
         if !self.states_an_answer(state, turn) && std::iter::once(turn.input).chain(&turn.input.more).any(asks_for_a_person) {
             return self.hand_off(state, turn, "the customer asked for a human");
         }
-        if self.is(turn, |s| &s.cancel) && (reading.confident || !in_flow) {
+        if self.is(turn, |s| &s.cancel) && (reading.confident || !in_flow) && !self.gives_requested_value(state, turn) {
             return self.cancel(state, turn);
         }
         let Some(frame) = state.frames.last() else { return self.idle(state, turn, &reading) };
@@ -86,7 +87,8 @@ impl Tracker {
         if let Some(flow) = &reading.flow {
             return self.start(state, turn, flow);
         }
-        if !self.flows.settings.is_special(&turn.input.intent)
+        // A yes with nothing to confirm may still bring the value ("yes, 55120").
+        if (!self.flows.settings.is_special(&turn.input.intent) || self.is(turn, |s| &s.affirm))
             && let Some((slot, flow)) = self.value_flow(turn)
         {
             turn.rule(Rule::ValueStarted { slot, flow: flow.clone() });
@@ -138,6 +140,19 @@ impl Tracker {
         self.collecting(state, turn, reading)
     }
 
+    /// Whether the message holds a value that fits the slot asked for, one an entity gives (not
+    /// the whole text), and no further request: "changed my mind about the blender, don't need
+    /// it anymore. 49.99" asked for the amount answers it, whatever its words sound like
+    /// ("forget that, I need to claim an expense - 45 taxi, yesterday" is a switch).
+    fn gives_requested_value(&self, state: &DialogueState, turn: &Turn) -> bool {
+        let Some(slot) = state.frames.last().and_then(|f| f.requested.as_deref()) else { return false };
+        if turn.input.more.iter().any(|r| self.request_flow(r).is_some()) {
+            return false;
+        }
+        let fits = |(kind, value): (&str, &serde_json::Value)| self.accepts(slot, kind) && convert(&self.flows, slot, value, None).is_ok();
+        turn.input.entities.iter().any(|e| e.readings().any(fits))
+    }
+
     /// Whether the message holds a value for `slot`: a reading it takes, or (for a text slot)
     /// the whole message as a value it accepts.
     fn gives_value_for(&self, turn: &mut Turn, slot: &str) -> bool {
@@ -155,7 +170,12 @@ impl Tracker {
         // One that needs nothing (thanks, an FAQ) leaves the values to this one ("ok thanks. 4 days").
         // A new value that only this flow takes, with none for the other, is a correction in
         // the other's words ("let's have Aisha Khan approve it instead" at a contract's summary).
-        let own_values = |flow: &str| (!self.flows.answers_at_once(flow) || turn.input.entities.is_empty()) && !self.corrects_only(frame, flow, turn);
+        // So is one that changes a value of this flow and does not name the other ("sorry make
+        // that EXP-5502, typo" at "Approve request EXP-5520?", read as a rejection).
+        let unnamed_change = |flow: &str| self.changes_a_value(frame, turn) && !self.names_flow(flow, &turn.input.text);
+        let own_values = |flow: &str| {
+            (!self.flows.answers_at_once(flow) || turn.input.entities.is_empty()) && !self.corrects_only(frame, flow, turn) && !unnamed_change(flow)
+        };
         if let Some(flow) = reading.flow.as_ref().filter(|f| **f != frame.flow && reading.confident && !self.is_yes_or_no(turn) && own_values(f)) {
             return self.interrupt(state, turn, flow);
         }
@@ -270,8 +290,10 @@ impl Tracker {
             (sure_enough || asked) && reading.flow.as_ref().is_some_and(|f| *f != active && self.flows.answers_at_once(f) && !answered(f));
         // At an optional question a short sure no (or cancel) declines it ("没有了", "nothing else").
         let optional = requested.as_deref().is_some_and(|s| self.flows.slots.get(s).is_some_and(|d| d.optional));
-        let declines =
-            optional && reading.sure && count_words(&turn.input.text) < ANSWER_WORDS && (self.is(turn, |s| &s.deny) || self.is(turn, |s| &s.cancel));
+        // A short no, or a no followed by thanks or goodbye ("nope that's all, thanks").
+        let closing = |m: &UserTurn| self.request_flow(m).is_some_and(|f| self.flows.answers_at_once(f));
+        let short_no = count_words(&turn.input.text) < ANSWER_WORDS || (!turn.input.more.is_empty() && turn.input.more.iter().all(closing));
+        let declines = optional && reading.sure && short_no && (self.is(turn, |s| &s.deny) || self.is(turn, |s| &s.cancel));
         // "ok, reason is the charger doesn't work" where a reason is awaited: the yes only leads
         // into the answer (the rest of the message, words enough for one, starts no flow).
         let rest = &turn.input.more;
@@ -371,10 +393,18 @@ impl Tracker {
     /// Whether the message brings a new value for one of `frame`'s slots and none that
     /// `other`'s slots take: it changes this flow, whatever flow its words sound like.
     fn corrects_only(&self, frame: &Frame, other: &str, turn: &Turn) -> bool {
-        let fits = |slots: &[&str], e: &TurnEntity| e.readings().any(|(kind, _)| slots.iter().any(|s| self.accepts(s, kind)));
-        let (ours, theirs) = (self.flows.flow_slots(&frame.flow), self.flows.flow_slots(other));
-        let entities = &turn.input.entities;
-        entities.iter().any(|e| fits(&ours, e) && !self.repeats_a_value(frame, e)) && !entities.iter().any(|e| fits(&theirs, e))
+        let theirs = self.flows.flow_slots(other);
+        self.changes_a_value(frame, turn) && !turn.input.entities.iter().any(|e| self.fits(&theirs, e))
+    }
+
+    /// Whether the message brings a new value for one of `frame`'s slots.
+    fn changes_a_value(&self, frame: &Frame, turn: &Turn) -> bool {
+        let ours = self.flows.flow_slots(&frame.flow);
+        turn.input.entities.iter().any(|e| self.fits(&ours, e) && !self.repeats_a_value(frame, e))
+    }
+
+    fn fits(&self, slots: &[&str], entity: &TurnEntity) -> bool {
+        entity.readings().any(|(kind, _)| slots.iter().any(|s| self.accepts(s, kind)))
     }
 
     /// Whether the message holds a value one of `flow`'s slots takes that `requested` does not.

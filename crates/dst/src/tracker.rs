@@ -299,7 +299,9 @@ impl Tracker {
     /// (the new request makes a cancel that would be too unsure alone a clear one).
     fn without_filler<'a>(&self, state: &DialogueState, input: &'a UserTurn) -> (std::borrow::Cow<'a, UserTurn>, Option<Rule>) {
         let settings = &self.flows.settings;
-        let asked_yes_no = state.frames.last().is_some_and(|f| f.confirming || f.offered.is_some());
+        // An optional question ("anything else you'd like to tell us?") takes a no as well.
+        let optional = |f: &Frame| f.requested.as_ref().and_then(|s| self.flows.slots.get(s)).is_some_and(|d| d.optional);
+        let asked_yes_no = state.frames.last().is_some_and(|f| f.confirming || f.offered.is_some() || optional(f));
         // Where a yes or no is awaited, the request after the cancel must be another flow's in
         // its values too: "no wait, Priya Patel should approve this one" corrects the contract.
         let speaks_of_another = |switch: &UserTurn| !asked_yes_no || !self.values_for_active(state.active_flow(), &switch.more[0]);

@@ -1001,3 +1001,53 @@ fn a_yes_leading_into_a_free_text_answer_is_no_yes_out_of_place() {
     assert!(matches!(&rules[..], [Rule::OutOfPlace { .. }]), "{rules:?}");
     assert_eq!(reason, None);
 }
+
+#[test]
+fn a_value_alone_goes_to_the_flow_the_text_names_and_a_yes_may_bring_it() {
+    let mut chat = Chat::new();
+    let out = chat.say(with(stating("refund 67890", "inform", 0.9), vec![order("67890")]));
+    assert_eq!(out.rules, [Rule::ValueStarted { slot: "order_id".into(), flow: "refund".into() }]);
+    let mut chat = Chat::new();
+    let out = chat.say(with(turn("yes, 67890", "affirm", 0.9), vec![order("67890")]));
+    assert_eq!(out.rules, [Rule::ValueStarted { slot: "order_id".into(), flow: "status".into() }]);
+}
+
+#[test]
+fn a_cancel_that_answers_the_question_is_the_answer_unless_another_request_follows() {
+    let at_amount = || {
+        let mut chat = at_reason();
+        chat.say(stating("it broke", "inform", 0.6));
+        chat
+    };
+    let mut chat = at_amount();
+    let out = chat.say(with(turn("changed my mind about the blender, don't need it anymore. 49.99", "cancel", 0.95), vec![number("49.99", 49.99)]));
+    assert_eq!(responses(&out), ["confirm_refund"]);
+    // With a request after it, the cancel is a switch.
+    let mut chat = at_amount();
+    let more = vec![turn("book a table outside", "book_table", 0.95)];
+    let out = chat.say(UserTurn { more, ..with(turn("forget it, 49.99. book a table outside", "cancel", 0.95), vec![number("49.99", 49.99)]) });
+    assert_eq!(responses(&out)[0], "flow_cancelled");
+}
+
+#[test]
+fn at_a_confirmation_a_new_value_read_as_another_flow_that_the_text_does_not_name_corrects_this_one() {
+    let mut chat = at_confirmation();
+    let out = chat.say(with(turn("sorry make that 67891, typo", "order_status", 0.95), vec![order("67891")]));
+    assert!(matches!(&out.rules[..], [Rule::CorrectionApplied { slot, .. }] if slot == "order_id"), "{:?}", out.rules);
+    assert_eq!(responses(&out).last().map(String::as_str), Some("confirm_refund"));
+    // Named, the other flow is a digression with its own value.
+    let mut chat = at_confirmation();
+    let out = chat.say(with(turn("where is order 67891", "order_status", 0.95), vec![order("67891")]));
+    assert!(matches!(&out.rules[..], [Rule::Parked { .. }]), "{:?}", out.rules);
+    assert_eq!(chat.slot("order_id"), Some(json!("12345")), "the refund keeps its order");
+}
+
+#[test]
+fn a_no_followed_by_what_closes_a_chat_declines_the_optional_question() {
+    let mut chat = Chat::new();
+    chat.say(turn("survey", "survey", 0.9));
+    // A flow that answers at once (thanks, goodbye; here the opening hours) after the no.
+    let more = vec![turn("and your hours", "faq_hours", 0.95)];
+    let out = chat.say(UserTurn { more, ..turn("nope that's all, and your hours", "deny", 0.95) });
+    assert!(out.rules.contains(&Rule::Declined { slot: "feedback".into() }), "{:?}", out.rules);
+}

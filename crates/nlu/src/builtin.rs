@@ -247,7 +247,10 @@ static DATE_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         // A weekday before a month and day is part of the date ("Friday 27 Nov", "Fri, Nov 27").
         re(&format!(r"(?i)\b(?:(?:{WEEKDAYS}),?\s+)?({MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?\b")),
         re(&format!(r"(?i)\b(?:(?:{WEEKDAYS}),?\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTHS})(?:,?\s+(\d{{4}}))?\b")),
-        re(r"(?i)\b(today|tomorrow|yesterday|day after tomorrow|day before yesterday)\b|(大后天|大前天|今天|明天|后天|昨天|前天|今日|明日|昨日)"),
+        // Shorthand and common misspellings of "tomorrow" as typed on a phone ("tmrw EOD").
+        re(
+            r"(?i)\b(today|tomorrow|tmrw|tmr|tomorow|tommorow|tommorrow|2morrow|yesterday|day after tomorrow|day before yesterday)\b|(大后天|大前天|今天|明天|后天|昨天|前天|今日|明日|昨日)",
+        ),
         re(&format!(r"(?i)\b(next|this|coming)\s+({WEEKDAYS})\b|\bon\s+({WEEKDAYS})\b|下(?:个)?(?:周|星期)([一二三四五六日天])")),
         re(r"(?i)\bin\s+(\d+|a|one|two|three)\s+(day|week)s?\b"),
         re(&format!(r"(?i)\b(?:({WEEKDAYS}),?\s+(?:the\s+)?|the\s+)(\d{{1,2}})(?:st|nd|rd|th)\b|(\d{{1,2}})\s?(?:号|日)")),
@@ -343,7 +346,7 @@ fn date_from(index: usize, c: &Captures, today: NaiveDate) -> Option<NaiveDate> 
             let word = c.get(1).or(c.get(2))?.as_str().to_lowercase();
             let offset = match word.as_str() {
                 "today" | "今天" | "今日" => 0,
-                "tomorrow" | "明天" | "明日" => 1,
+                "tomorrow" | "tmrw" | "tmr" | "tomorow" | "tommorow" | "tommorrow" | "2morrow" | "明天" | "明日" => 1,
                 "day after tomorrow" | "后天" => 2,
                 "大后天" => 3,
                 "day before yesterday" | "前天" => -2,
@@ -453,6 +456,7 @@ mod tests {
     fn dates_absolute_and_relative() {
         assert_eq!(values(Builtin::Date, "due 2026-12-12"), vec![json!("2026-12-12")]);
         assert_eq!(values(Builtin::Date, "by tomorrow"), vec![json!("2026-11-30")]);
+        assert_eq!(values(Builtin::Date, "tmrw EOD"), vec![json!("2026-11-30")]);
         assert_eq!(values(Builtin::Date, "next Monday"), vec![json!("2026-11-30")]);
         assert_eq!(values(Builtin::Date, "actually the 12th"), vec![json!("2026-12-12")]);
         assert_eq!(values(Builtin::Date, "Dec 3"), vec![json!("2026-12-03")]);

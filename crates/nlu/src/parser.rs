@@ -30,6 +30,10 @@ const MAX_CHARS: usize = 2000;
 /// (0.65 for `request_leave` in the bundled domain) while real requests score 0.83 and more.
 const SPLIT_CONFIDENCE: f32 = 0.8;
 
+/// The most words a last part opening with a negation ("not reject", "not the contract one")
+/// may have to be read as what was not asked for.
+const NEGATED_WORDS: usize = 4;
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IntentScore {
     pub name: String,
@@ -280,9 +284,15 @@ impl Parser {
         let classify = |part: &str| self.decide(self.rank(part, &self.extractor.extract(part, today)).first());
         let request = |i: &IntentScore| i.name != OUT_OF_SCOPE && i.confidence >= SPLIT_CONFIDENCE;
         // A last part that opens with a negation was not asked for: "I meant to approve it, not
-        // reject" is read up to its comma ("no, not the refund, where is my order" is not cut).
+        // reject" is read up to its comma ("no, not the refund, where is my order" is not cut),
+        // where it is a few words, no more ("sorry, not feeling great — I need sick leave
+        // starting tomorrow" is not cut).
         let mut points = split_points(read);
-        let negation = points.last().copied().filter(|&(_, right)| negated(&read[skip_connectives(read, right)..]));
+        let short = |part: &str| words::spans(part).len() <= NEGATED_WORDS;
+        let negation = points.last().copied().filter(|&(_, right)| {
+            let part = &read[skip_connectives(read, right)..];
+            negated(part) && short(part)
+        });
         let (read, whole) = match negation {
             Some((left_end, _)) => {
                 // The split points of the text up to there, as `split_points` would find them.
@@ -468,6 +478,9 @@ mod tests {
         // A negation before another part is read as usual.
         let found = requests(&parser, "no, not the refund, I want to check my order");
         assert_eq!(found.last().map(|(intent, _)| intent.as_str()), Some("order_status"), "{found:?}");
+        // A long last part that opens with "not" is no negated alternative: it holds the request.
+        let text = "Hi, sorry, not feeling great — I need sick leave starting tomorrow";
+        assert_eq!(parser.parse(text).intent.name, "request_leave");
     }
 
     #[test]
