@@ -3,7 +3,8 @@
 //! phone numbers, identifiers (letters and digits as reference
 //! numbers are written: "CTR-8812", "NW-2291", "INV2024-77"). Each finder returns byte spans with the
 //! normalized value. Numbers and money also come in words ("forty dollars", "三千五百元",
-//! "8万"; see [`crate::numerals`]).
+//! "8万"; see [`crate::numerals`]). Word boundaries are ASCII ones (`(?-u:\b)`): a Chinese
+//! character beside a Latin word or a number bounds it ("金额EUR 1,250", "截止Dec 15").
 
 use std::sync::LazyLock;
 
@@ -65,23 +66,23 @@ fn re(pattern: &str) -> Regex {
 const NUM: &str = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)";
 
 static MONEY_PREFIX: LazyLock<Regex> =
-    LazyLock::new(|| re(&format!(r"(?i)(\$|US\$|€|£|¥|￥|\b(?:usd|eur|gbp|cny|rmb|jpy)\s?){NUM}(?:\s?([km]))?\b")));
+    LazyLock::new(|| re(&format!(r"(?i)(\$|US\$|€|£|¥|￥|(?-u:\b)(?:usd|eur|gbp|cny|rmb|jpy)\s?){NUM}(?:\s?([km]))?(?-u:\b)")));
 static MONEY_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(
-        r"(?i)\b{NUM}(?:\s?([km]))?\s?(usd|dollars?|bucks|eur|euros?|gbp|pounds?|cny|rmb|yuan|jpy|yen)\b|{NUM}(?:\s?([km]))?\s?(元|块|美元|欧元)"
+        r"(?i)(?-u:\b){NUM}(?:\s?([km]))?\s?(usd|dollars?|bucks|eur|euros?|gbp|pounds?|cny|rmb|yuan|jpy|yen)(?-u:\b)|{NUM}(?:\s?([km]))?\s?(元|块|美元|欧元)"
     ))
 });
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| re(&format!(r"(?i)(?:^|[^0-9A-Za-z_.,-]){NUM}([km])?(?-u:\b)")));
 /// A currency word right after a number written in words or Chinese numerals.
 static CURRENCY_AFTER: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)^\s?(?:(usd|dollars?|bucks|eur|euros?|gbp|pounds?|cny|rmb|yuan|jpy|yen)\b|(元|块|美元|欧元|英镑|人民币))"));
+    LazyLock::new(|| re(r"(?i)^\s?(?:(usd|dollars?|bucks|eur|euros?|gbp|pounds?|cny|rmb|yuan|jpy|yen)(?-u:\b)|(元|块|美元|欧元|英镑|人民币))"));
 /// A currency sign or code right before one.
-static CURRENCY_BEFORE: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)(\$|US\$|€|£|¥|￥|\b(?:usd|eur|gbp|cny|rmb|jpy))\s?$"));
+static CURRENCY_BEFORE: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)(\$|US\$|€|£|¥|￥|(?-u:\b)(?:usd|eur|gbp|cny|rmb|jpy))\s?$"));
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| re(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"));
 static PHONE: LazyLock<Regex> = LazyLock::new(|| re(r"\+?\d[\d\s().-]{6,}\d"));
 static DURATION: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(\d+|a|an|one|two|three|four|five|six|seven|ten)\s+(day|week|month)s?\b|([\d零〇一二两三四五六七八九十百]+)\s?(天|周|个星期|星期|个月)",
+        r"(?i)(?-u:\b)(\d+|a|an|one|two|three|four|five|six|seven|ten)\s+(day|week|month)s?(?-u:\b)|([\d零〇一二两三四五六七八九十百]+)\s?(天|周|个星期|星期|个月)",
     )
 });
 
@@ -89,7 +90,7 @@ static DURATION: LazyLock<Regex> = LazyLock::new(|| {
 /// "给2分", "五星". A bare number is no rating (that is the `Number` finder's, read in context).
 static RATING: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b([1-5]|one|two|three|four|five)\s*(?:out\s+of|/)\s*(?:5|five)\b|\b([1-5]|one|two|three|four|five)\s*stars?\b|\b(?:rate|rating|score)\s+(?:it|you|this|that|them|us|of)?\s*(?:an?\s+|as\s+)?([1-5])\b|([1-5一二两三四五])\s*(?:分|星)",
+        r"(?i)(?-u:\b)([1-5]|one|two|three|four|five)\s*(?:out\s+of|/)\s*(?:5|five)(?-u:\b)|(?-u:\b)([1-5]|one|two|three|four|five)\s*stars?(?-u:\b)|(?-u:\b)(?:rate|rating|score)\s+(?:it|you|this|that|them|us|of)?\s*(?:an?\s+|as\s+)?([1-5])(?-u:\b)|([1-5一二两三四五])\s*(?:分|星)",
     )
 });
 
@@ -242,24 +243,26 @@ const WEEKDAYS: &str = "monday|tuesday|wednesday|thursday|friday|saturday|sunday
 
 static DATE_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     vec![
-        re(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b"),
-        re(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b"),
+        re(r"(?-u:\b)(\d{4})-(\d{1,2})-(\d{1,2})(?-u:\b)"),
+        re(r"(?-u:\b)(\d{1,2})/(\d{1,2})/(\d{4})(?-u:\b)"),
         // A weekday before a month and day is part of the date ("Friday 27 Nov", "Fri, Nov 27").
-        re(&format!(r"(?i)\b(?:(?:{WEEKDAYS}),?\s+)?({MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?\b")),
-        re(&format!(r"(?i)\b(?:(?:{WEEKDAYS}),?\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTHS})(?:,?\s+(\d{{4}}))?\b")),
+        re(&format!(r"(?i)(?-u:\b)(?:(?:{WEEKDAYS}),?\s+)?({MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?(?-u:\b)")),
+        re(&format!(r"(?i)(?-u:\b)(?:(?:{WEEKDAYS}),?\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTHS})(?:,?\s+(\d{{4}}))?(?-u:\b)")),
         // Shorthand and common misspellings of "tomorrow" as typed on a phone ("tmrw EOD").
         re(
-            r"(?i)\b(today|tomorrow|tmrw|tmr|tomorow|tommorow|tommorrow|2morrow|yesterday|day after tomorrow|day before yesterday)\b|(大后天|大前天|今天|明天|后天|昨天|前天|今日|明日|昨日)",
+            r"(?i)(?-u:\b)(today|tomorrow|tmrw|tmr|tomorow|tommorow|tommorrow|2morrow|yesterday|day after tomorrow|day before yesterday)(?-u:\b)|(大后天|大前天|今天|明天|后天|昨天|前天|今日|明日|昨日)",
         ),
-        re(&format!(r"(?i)\b(next|this|coming)\s+({WEEKDAYS})\b|\bon\s+({WEEKDAYS})\b|下(?:个)?(?:周|星期)([一二三四五六日天])")),
-        re(r"(?i)\bin\s+(\d+|a|one|two|three)\s+(day|week)s?\b"),
-        re(&format!(r"(?i)\b(?:({WEEKDAYS}),?\s+(?:the\s+)?|the\s+)(\d{{1,2}})(?:st|nd|rd|th)\b|(\d{{1,2}})\s?(?:号|日)")),
+        re(&format!(
+            r"(?i)(?-u:\b)(next|this|coming)\s+({WEEKDAYS})(?-u:\b)|(?-u:\b)on\s+({WEEKDAYS})(?-u:\b)|下(?:个)?(?:周|星期)([一二三四五六日天])"
+        )),
+        re(r"(?i)(?-u:\b)in\s+(\d+|a|one|two|three)\s+(day|week)s?(?-u:\b)"),
+        re(&format!(r"(?i)(?-u:\b)(?:({WEEKDAYS}),?\s+(?:the\s+)?|the\s+)(\d{{1,2}})(?:st|nd|rd|th)(?-u:\b)|(\d{{1,2}})\s?(?:号|日)")),
         re(r"(\d{1,2})月(\d{1,2})[日号]"),
-        re(&format!(r"(?i)\b(?:last|past|previous)\s+({WEEKDAYS})\b|上(?:个)?(?:周|星期)([一二三四五六日天])")),
+        re(&format!(r"(?i)(?-u:\b)(?:last|past|previous)\s+({WEEKDAYS})(?-u:\b)|上(?:个)?(?:周|星期)([一二三四五六日天])")),
         // Month/day without a year ("12/20"; "20/12" where the first cannot be a month).
         re(r"(?:^|[^\d/.])(\d{1,2})/(\d{1,2})(?:$|[^\d/])"),
         // A span counted from a day: "a week from tomorrow", "3 days from now".
-        re(r"(?i)\b(\d+|a|an|one|two|three|four)\s+(day|week)s?\s+from\s+(today|tomorrow|now)\b"),
+        re(r"(?i)(?-u:\b)(\d+|a|an|one|two|three|four)\s+(day|week)s?\s+from\s+(today|tomorrow|now)(?-u:\b)"),
     ]
 });
 
@@ -444,6 +447,7 @@ mod tests {
         assert_eq!(values(Builtin::Money, "¥500")[0], json!({"amount": 500.0, "currency": "CNY"}));
         assert_eq!(values(Builtin::Money, "退款500元")[0], json!({"amount": 500.0, "currency": "CNY"}));
         assert_eq!(values(Builtin::Money, "20 euros")[0], json!({"amount": 20.0, "currency": "EUR"}));
+        assert_eq!(values(Builtin::Money, "金额EUR 1,250，审批人")[0], json!({"amount": 1250.0, "currency": "EUR"}));
         assert!(values(Builtin::Money, "order 12345").is_empty());
         assert_eq!(values(Builtin::Money, "it cost forty dollars")[0], json!({"amount": 40.0, "currency": "USD"}));
         assert_eq!(values(Builtin::Money, "sixty-five euros")[0], json!({"amount": 65.0, "currency": "EUR"}));

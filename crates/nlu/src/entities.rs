@@ -152,10 +152,25 @@ pub(crate) fn lookup(values: &std::collections::BTreeMap<String, Vec<String>>) -
         .iter()
         .map(|w| {
             let escaped = regex::escape(w);
-            // Word boundaries only make sense around ASCII words; CJK text has no spaces.
-            if w.is_ascii() { format!(r"\b{escaped}\b") } else { escaped }
+            // Word boundaries only make sense around ASCII words; CJK text has no spaces, and a
+            // CJK character beside a Latin word bounds it ("审批人Wei Zhang", "Li Na吧").
+            if w.is_ascii() { format!(r"(?-u:\b){escaped}(?-u:\b)") } else { escaped }
         })
         .collect();
     let pattern = Regex::new(&format!("(?i){}", alternatives.join("|")))?;
     Ok(Finder::Lookup { pattern, canonical })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Finder, lookup};
+
+    #[test]
+    fn a_chinese_character_beside_a_latin_name_bounds_it() {
+        let values = [("Li Na".to_string(), Vec::new()), ("Wei Zhang".to_string(), Vec::new())].into_iter().collect();
+        let Ok(Finder::Lookup { pattern, .. }) = lookup(&values) else { panic!("a lookup finder") };
+        let found: Vec<&str> = pattern.find_iter("审批人Wei Zhang，还有Li Na吧").map(|m| m.as_str()).collect();
+        assert_eq!(found, ["Wei Zhang", "Li Na"]);
+        assert!(pattern.find("OliLi Nah").is_none(), "inside Latin words it is no name");
+    }
 }
