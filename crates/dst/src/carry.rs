@@ -6,10 +6,9 @@
 
 use serde_json::json;
 
-use crate::policy::says_name;
 use crate::state::{DialogueState, Frame, SlotValue};
 use crate::tracker::{Rule, Tracker, Turn};
-use crate::validate::{convert, display};
+use crate::validate::display;
 
 /// How sure the recognizer must be of a flow a request points back at, as its runner-up.
 const REFERRED_RUNNER_UP: f32 = 0.1;
@@ -92,12 +91,7 @@ impl Tracker {
     /// (the amount is for something else), its values kept for it.
     pub(crate) fn value_flow(&self, turn: &Turn) -> Option<(String, String)> {
         let entities = &turn.input.entities;
-        let given = |slot: &str| {
-            !entities.is_empty()
-                && entities
-                    .iter()
-                    .all(|e| e.readings().any(|(kind, value)| self.accepts(slot, kind) && convert(&self.flows, slot, value, None).is_ok()))
-        };
+        let given = |slot: &str| !entities.is_empty() && entities.iter().all(|e| self.reads_as_value(slot, e));
         let named: Vec<&String> =
             self.flows.slots.iter().filter(|(name, def)| def.carry && self.names_slot(name, &turn.input.text)).map(|(name, _)| name).collect();
         let rank = |flow: &str| turn.input.alternatives.iter().position(|(i, _)| self.flows.flow_for_intent(i) == Some(flow)).unwrap_or(usize::MAX);
@@ -121,9 +115,7 @@ impl Tracker {
     fn names_slot(&self, slot: &str, text: &str) -> bool {
         let lower = text.to_lowercase();
         let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
-        let label = self.flows.label(slot).to_lowercase();
-        label.split_whitespace().any(|w| w.chars().count() >= 4 && words.contains(&w))
-            || self.flows.slots.get(slot).is_some_and(|def| def.names.iter().any(|name| says_name(&lower, &words, &name.to_lowercase())))
+        self.says_slot(slot, &lower, &words, &[])
     }
 
     /// The user said yes to the offered value: it fills the slot.

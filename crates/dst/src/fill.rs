@@ -193,6 +193,12 @@ impl Tracker {
         self.flows.slots.get(slot).is_some_and(|def| def.entities.first().is_some_and(|own| own == kind))
     }
 
+    /// Whether one of the entity's readings is of a kind the slot takes and converts to its type
+    /// (range and pattern checked; a named rule is not asked).
+    pub(crate) fn reads_as_value(&self, slot: &str, entity: &TurnEntity) -> bool {
+        entity.readings().any(|(kind, value)| self.accepts(slot, kind) && convert(&self.flows, slot, value, None).is_ok())
+    }
+
     /// Whether a slot takes values of this entity kind (by default, the slot's own name).
     pub(crate) fn accepts(&self, slot: &str, entity: &str) -> bool {
         match self.flows.slots.get(slot) {

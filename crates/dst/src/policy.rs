@@ -8,7 +8,6 @@ use serde_json::json;
 
 use crate::state::{DialogueState, Frame};
 use crate::tracker::{Mood, Rule, Tracker, Turn, TurnEntity, UserTurn, count_words, flow_slot};
-use crate::validate::convert;
 
 /// What the turn's intent means to the policy.
 struct Reading {
@@ -149,8 +148,7 @@ impl Tracker {
         if turn.input.more.iter().any(|r| self.request_flow(r).is_some()) {
             return false;
         }
-        let fits = |(kind, value): (&str, &serde_json::Value)| self.accepts(slot, kind) && convert(&self.flows, slot, value, None).is_ok();
-        turn.input.entities.iter().any(|e| e.readings().any(fits))
+        turn.input.entities.iter().any(|e| self.reads_as_value(slot, e))
     }
 
     /// Whether the message holds a value for `slot`: a reading it takes, or (for a text slot)
@@ -475,20 +473,24 @@ impl Tracker {
         // "order" or "number"; "new address" by "address", not "new") that does not name the
         // flow itself ("go ahead with the refund" names no refund amount).
         let flow_words = self.flow_words(flow);
-        let names_the_flow = |word: &str| flow_words.iter().any(|w| w == word);
-        let mut named = self.flows.flow_slots(flow).into_iter().filter(|s| filled(s)).filter(|slot| {
-            let label = self.flows.label(slot).to_lowercase();
-            let by_label = label.split_whitespace().filter(|w| w.chars().count() >= 4 && !names_the_flow(w)).any(|word| words.contains(&word));
-            by_label || self.flows.slots.get(*slot).is_some_and(|def| def.names.iter().any(|name| says_name(&lower, &words, &name.to_lowercase())))
-        });
+        let mut named =
+            self.flows.flow_slots(flow).into_iter().filter(|s| filled(s)).filter(|slot| self.says_slot(slot, &lower, &words, &flow_words));
         let first = named.next()?;
         named.next().is_none().then(|| first.to_string())
+    }
+
+    /// Whether a message (lowercase, and its words) names `slot` by a word of four letters or
+    /// more of its label that is not among `except`, or by one of its `names`.
+    pub(crate) fn says_slot(&self, slot: &str, text: &str, words: &[&str], except: &[String]) -> bool {
+        let label = self.flows.label(slot).to_lowercase();
+        let by_label = label.split_whitespace().filter(|w| w.chars().count() >= 4 && !except.iter().any(|e| e == w)).any(|w| words.contains(&w));
+        by_label || self.flows.slots.get(slot).is_some_and(|def| def.names.iter().any(|name| says_name(text, words, &name.to_lowercase())))
     }
 }
 
 /// Whether a message (lowercase, and its words) says a name: as a part of the text where the
 /// name is written in CJK characters (no spaces between words), else as whole words in a row.
-pub(crate) fn says_name(text: &str, words: &[&str], name: &str) -> bool {
+fn says_name(text: &str, words: &[&str], name: &str) -> bool {
     if name.chars().any(words::is_cjk) {
         return text.contains(name);
     }
