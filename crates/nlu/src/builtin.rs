@@ -64,20 +64,24 @@ fn re(pattern: &str) -> Regex {
 }
 
 const NUM: &str = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)";
+/// A money amount's digits: European ("22.000", "1.250,50", "189,50"), Indian ("7,50,000") or
+/// the ordinary "1,250.50"; read by [`money_digits`].
+const MONEY_NUM: &str = r"(\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d{1,3}(?:,\d{2})*(?:,\d{3})+(?:\.\d+)?|\d+,\d{1,2}|\d+(?:\.\d+)?)";
+/// Currency signs, and codes or words, as they come before and after an amount.
+const SIGNS: &str = r"\$|US\$|€|£|¥|￥|₹";
+const CODES: &str = r"usd|eur|gbp|cny|rmb|jpy|inr|rs\.?|chf|cad|aud|sgd|hkd";
+const WORDS_AFTER: &str = r"usd|dollars?|bucks|eur|euros?|gbp|pounds?|cny|rmb|yuan|jpy|yen|inr|rupees?|rs|chf|francs?|cad|aud|sgd|hkd";
+const CJK_AFTER: &str = r"元|块|美元|欧元|英镑|人民币|卢比";
 
-static MONEY_PREFIX: LazyLock<Regex> =
-    LazyLock::new(|| re(&format!(r"(?i)(\$|US\$|€|£|¥|￥|(?-u:\b)(?:usd|eur|gbp|cny|rmb|jpy)\s?){NUM}(?:\s?([km]))?(?-u:\b)")));
+static MONEY_PREFIX: LazyLock<Regex> = LazyLock::new(|| re(&format!(r"(?i)({SIGNS}|(?-u:\b)(?:{CODES})\s?){MONEY_NUM}(?:\s?([km]))?(?-u:\b)")));
 static MONEY_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
-    re(&format!(
-        r"(?i)(?-u:\b){NUM}(?:\s?([km]))?\s?(usd|dollars?|bucks|eur|euros?|gbp|pounds?|cny|rmb|yuan|jpy|yen)(?-u:\b)|{NUM}(?:\s?([km]))?\s?(元|块|美元|欧元)"
-    ))
+    re(&format!(r"(?i)(?-u:\b){MONEY_NUM}(?:\s?([km]))?\s?({WORDS_AFTER})(?-u:\b)|{MONEY_NUM}(?:\s?([km]))?\s?({CJK_AFTER}|€|£|₹)"))
 });
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| re(&format!(r"(?i)(?:^|[^0-9A-Za-z_.,-]){NUM}([km])?(?-u:\b)")));
 /// A currency word right after a number written in words or Chinese numerals.
-static CURRENCY_AFTER: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)^\s?(?:(usd|dollars?|bucks|eur|euros?|gbp|pounds?|cny|rmb|yuan|jpy|yen)(?-u:\b)|(元|块|美元|欧元|英镑|人民币))"));
+static CURRENCY_AFTER: LazyLock<Regex> = LazyLock::new(|| re(&format!(r"(?i)^\s?(?:({WORDS_AFTER})(?-u:\b)|({CJK_AFTER}))")));
 /// A currency sign or code right before one.
-static CURRENCY_BEFORE: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)(\$|US\$|€|£|¥|￥|(?-u:\b)(?:usd|eur|gbp|cny|rmb|jpy))\s?$"));
+static CURRENCY_BEFORE: LazyLock<Regex> = LazyLock::new(|| re(&format!(r"(?i)({SIGNS}|(?-u:\b)(?:{CODES}))\s?$")));
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| re(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"));
 static PHONE: LazyLock<Regex> = LazyLock::new(|| re(r"\+?\d[\d\s().-]{6,}\d"));
 static DURATION: LazyLock<Regex> = LazyLock::new(|| {
@@ -139,13 +143,29 @@ fn parse_number(digits: &str, scale: Option<&str>) -> Option<f64> {
     })
 }
 
-fn currency_code(symbol: &str) -> &'static str {
-    match symbol.trim().to_lowercase().as_str() {
+fn currency_code(symbol: &str) -> String {
+    let symbol = symbol.trim().trim_end_matches('.').to_lowercase();
+    match symbol.as_str() {
         "$" | "us$" | "usd" | "dollar" | "dollars" | "bucks" | "美元" => "USD",
         "€" | "eur" | "euro" | "euros" | "欧元" => "EUR",
-        "£" | "gbp" | "pound" | "pounds" => "GBP",
+        "£" | "gbp" | "pound" | "pounds" | "英镑" => "GBP",
         "jpy" | "yen" => "JPY",
-        _ => "CNY", // ¥, ￥, cny, rmb, yuan, 元, 块
+        "₹" | "inr" | "rs" | "rupee" | "rupees" | "卢比" => "INR",
+        "franc" | "francs" => "CHF",
+        "¥" | "￥" | "cny" | "rmb" | "yuan" | "元" | "块" | "人民币" => "CNY",
+        code => return code.to_uppercase(),
+    }
+    .to_string()
+}
+
+/// The digits of an amount as a number to parse: a comma before the last one or two digits is
+/// a decimal comma ("189,50", "1.250,50"); dots between groups of three with no comma group
+/// thousands ("22.000 €"); otherwise commas group thousands, Indian style too ("7,50,000").
+fn money_digits(digits: &str) -> String {
+    match digits.rsplit_once(',') {
+        Some((whole, cents)) if cents.len() <= 2 => format!("{}.{cents}", whole.replace('.', "")),
+        None if digits.split('.').skip(1).all(|group| group.len() == 3) => digits.replace('.', ""),
+        _ => digits.replace(',', ""),
     }
 }
 
@@ -153,7 +173,7 @@ fn money(text: &str) -> Vec<Found> {
     let mut found = Vec::new();
     for c in MONEY_PREFIX.captures_iter(text) {
         let m = c.get(0).expect("match");
-        if let Some(amount) = parse_number(&c[2], c.get(3).map(|x| x.as_str())) {
+        if let Some(amount) = parse_number(&money_digits(&c[2]), c.get(3).map(|x| x.as_str())) {
             found.push(Found { start: m.start(), end: m.end(), normalized: json!({"amount": amount, "currency": currency_code(&c[1])}) });
         }
     }
@@ -163,7 +183,7 @@ fn money(text: &str) -> Vec<Found> {
             Some(d) => (d.as_str(), c.get(2), &c[3]),
             None => (&c[4], c.get(5), &c[6]),
         };
-        if let Some(amount) = parse_number(digits, scale.map(|x| x.as_str())) {
+        if let Some(amount) = parse_number(&money_digits(digits), scale.map(|x| x.as_str())) {
             found.push(Found { start: m.start(), end: m.end(), normalized: json!({"amount": amount, "currency": currency_code(unit)}) });
         }
     }
@@ -244,7 +264,8 @@ const WEEKDAYS: &str = "monday|tuesday|wednesday|thursday|friday|saturday|sunday
 static DATE_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     vec![
         re(r"(?-u:\b)(\d{4})-(\d{1,2})-(\d{1,2})(?-u:\b)"),
-        re(r"(?-u:\b)(\d{1,2})/(\d{1,2})/(\d{4})(?-u:\b)"),
+        // 12/20/2026 (US order, or day first where the first cannot be a month), 20.12.2026.
+        re(r"(?-u:\b)(\d{1,2})/(\d{1,2})/(\d{4})(?-u:\b)|(?-u:\b)(\d{1,2})\.(\d{1,2})\.(\d{4})(?-u:\b)"),
         // A weekday before a month and day is part of the date ("Friday 27 Nov", "Fri, Nov 27").
         re(&format!(r"(?i)(?-u:\b)(?:(?:{WEEKDAYS}),?\s+)?({MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?(?-u:\b)")),
         re(&format!(r"(?i)(?-u:\b)(?:(?:{WEEKDAYS}),?\s+)?(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTHS})(?:,?\s+(\d{{4}}))?(?-u:\b)")),
@@ -337,7 +358,14 @@ fn date_from(index: usize, c: &Captures, today: NaiveDate) -> Option<NaiveDate> 
     let num = |i: usize| c.get(i).and_then(|m| m.as_str().parse::<i64>().ok());
     match index {
         0 => NaiveDate::from_ymd_opt(num(1)? as i32, num(2)? as u32, num(3)? as u32),
-        1 => NaiveDate::from_ymd_opt(num(3)? as i32, num(1)? as u32, num(2)? as u32),
+        1 => match c.get(4) {
+            Some(_) => NaiveDate::from_ymd_opt(num(6)? as i32, num(5)? as u32, num(4)? as u32),
+            None => {
+                let (first, second) = (num(1)? as u32, num(2)? as u32);
+                let (month, day) = if first > 12 { (second, first) } else { (first, second) };
+                NaiveDate::from_ymd_opt(num(3)? as i32, month, day)
+            }
+        },
         2 | 3 => {
             let (month, day) = if index == 2 { (month_number(&c[1]), num(2)? as u32) } else { (month_number(&c[2]), num(1)? as u32) };
             match num(3) {
@@ -454,6 +482,16 @@ mod tests {
         assert_eq!(values(Builtin::Money, "合同金额五十万元")[0], json!({"amount": 500000.0, "currency": "CNY"}));
         assert_eq!(values(Builtin::Money, "预算8万元")[0], json!({"amount": 80000.0, "currency": "CNY"}));
         assert_eq!(values(Builtin::Money, "¥三千五")[0], json!({"amount": 3500.0, "currency": "CNY"}));
+        let money = |text| values(Builtin::Money, text)[0].clone();
+        assert_eq!(money("amount 22.000 €, approver"), json!({"amount": 22000.0, "currency": "EUR"}), "European thousands");
+        assert_eq!(money("189,50 EUR"), json!({"amount": 189.5, "currency": "EUR"}), "a decimal comma");
+        assert_eq!(money("EUR 1.250,50"), json!({"amount": 1250.5, "currency": "EUR"}));
+        assert_eq!(money("INR 7,50,000"), json!({"amount": 750000.0, "currency": "INR"}), "Indian grouping");
+        assert_eq!(money("one expense: Rs. 2,350, meals"), json!({"amount": 2350.0, "currency": "INR"}));
+        assert_eq!(money("one thousand four hundred ninety nine rupees"), json!({"amount": 1499.0, "currency": "INR"}));
+        assert_eq!(money("₹899"), json!({"amount": 899.0, "currency": "INR"}));
+        assert_eq!(money("CHF 1,200.50"), json!({"amount": 1200.5, "currency": "CHF"}));
+        assert_eq!(money("$1,250.50 and $45.50")["amount"], json!(1250.5));
     }
 
     #[test]
@@ -485,6 +523,9 @@ mod tests {
         assert_eq!(values(Builtin::Date, "due 12/20"), vec![json!("2026-12-20")], "month/day, US order");
         assert_eq!(values(Builtin::Date, "on 20/12."), vec![json!("2026-12-20")], "day/month where it cannot be a month");
         assert_eq!(values(Builtin::Date, "bought it 11/3"), vec![json!("2026-11-03")]);
+        assert_eq!(values(Builtin::Date, "until 18.12.2026"), vec![json!("2026-12-18")], "day.month.year");
+        assert_eq!(values(Builtin::Date, "on 24/11/2026"), vec![json!("2026-11-24")], "day first where it cannot be a month");
+        assert_eq!(values(Builtin::Date, "12/20/2026"), vec![json!("2026-12-20")]);
         assert!(values(Builtin::Date, "rated 3/5").is_empty(), "a rating out of five");
         assert!(values(Builtin::Date, "1.5/10 or 2026/12/20 or 13/13").is_empty());
     }

@@ -29,6 +29,9 @@
 //! ([`annotation`]: `[it came broken](refund_reason)`) or given as `slots` in JSON lines; its
 //! spans join the entities (extractor `tagger`) and are saved with the model.
 //!
+//! [`repair`]: a value taken back in the same message ("ORD-77346... sorry I meant ORD-77364")
+//! gives way to the one after it.
+//!
 //! [`eval`] scores the recognizer on labelled JSON lines (`deskbot eval nlu`).
 //!
 //! [`discover`]: the messages the recognizer does not handle, clustered (average linkage over
@@ -50,6 +53,7 @@ pub mod mood;
 mod numerals;
 mod parser;
 pub mod rasa;
+mod repair;
 mod scorer;
 mod segments;
 pub mod slots;

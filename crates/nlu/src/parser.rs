@@ -12,7 +12,7 @@ use crate::encoder::SentenceEncoder;
 use crate::entities::{Entity, EntityExtractor, Reading};
 use crate::held_out::{self, WeightTrial};
 use crate::scorer::Scorer;
-use crate::segments::{char_offset, negated, skip_connectives, split_points};
+use crate::segments::{char_offset, formula_line, negated, skip_connectives, split_points};
 use crate::slots::{SlotSpan, SlotTagger};
 
 /// The intent name given to utterances the domain does not cover.
@@ -216,6 +216,7 @@ impl Parser {
         let Some(tagger) = &self.slot_tagger else {
             let intents = self.requests(&read, &intent, &entities, today);
             let intent = after_lead_in(intent, &intents);
+            crate::repair::drop_repaired(&read, &mut entities);
             return ParseResult { text: text.to_string(), intent, ranking, entities, intents };
         };
         // Tagged as the message's intent first (a tagged value is never split into requests),
@@ -237,6 +238,7 @@ impl Parser {
             join_tagged(&mut entities, fresh);
         }
         let intent = after_lead_in(intent, &intents);
+        crate::repair::drop_repaired(&read, &mut entities);
         ParseResult { text: text.to_string(), intent, ranking, entities, intents }
     }
 
@@ -313,7 +315,12 @@ impl Parser {
                 continue;
             }
             let right_start = skip_connectives(read, right_start);
-            let (left, right) = (classify(&read[start..left_end]), classify(&read[right_start..]));
+            let left = if formula_line(read, start, left_end) {
+                IntentScore { name: OUT_OF_SCOPE.into(), confidence: 0.0 }
+            } else {
+                classify(&read[start..left_end])
+            };
+            let right = classify(&read[right_start..]);
             if !request(&right) {
                 continue;
             }

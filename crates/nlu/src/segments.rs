@@ -39,6 +39,20 @@ pub fn skip_connectives(text: &str, mut start: usize) -> usize {
     start
 }
 
+/// The most words of a letter's greeting or closing line.
+const FORMULA_WORDS: usize = 5;
+
+/// Whether `text[start..end]` is a letter's greeting or closing line: a few words that start a
+/// line and end it with a comma ("Dear Customer Service Team,", "Kind regards,"). Such a line is
+/// no request of its own, whatever its words read as.
+pub fn formula_line(text: &str, start: usize, end: usize) -> bool {
+    let before = &text[..start];
+    let starts_line = before.trim_end_matches([' ', '\t']).is_empty() || before[before.trim_end().len()..].contains('\n');
+    let after = text[end..].trim_start_matches([' ', '\t']);
+    let ends_line = after.strip_prefix([',', '，']).is_some_and(|rest| rest.trim_start_matches([' ', '\t']).starts_with(['\n', '\r']));
+    starts_line && ends_line && words::spans(&text[start..end]).len() <= FORMULA_WORDS
+}
+
 /// A byte offset of `text` as a character offset.
 pub fn char_offset(text: &str, byte: usize) -> usize {
     text[..byte].chars().count()
@@ -60,6 +74,19 @@ mod tests {
         assert_eq!(split_points(&"refund and ".repeat(100)).len(), MAX_SPLITS);
         let start = "我要退款，".len();
         assert_eq!(&text[skip_connectives(text, start)..], "我的订单在哪里");
+    }
+
+    #[test]
+    fn greeting_and_closing_lines_of_a_letter() {
+        let text = "Dear Customer Service Team,\n\nI am writing to request a refund.\n\nKind regards,\nKlaus";
+        let line = |part: &str| {
+            let start = text.find(part).expect("part");
+            formula_line(text, start, start + part.len())
+        };
+        assert!(line("Dear Customer Service Team"));
+        assert!(line("Kind regards"));
+        assert!(!line("I am writing to request a refund"), "ends with a full stop");
+        assert!(!formula_line("hi team, where is my order", 0, 7), "a comma inside the line");
     }
 
     #[test]
