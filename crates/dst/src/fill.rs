@@ -17,6 +17,10 @@ enum Readings {
     Primary,
     /// The recognizer's own reading, and only if it is the slot's own kind.
     Own,
+    /// The value's own words, for a text slot, where the recognizer read them as the value of
+    /// a slot that takes any text ("approver is Suresh Kumar", tagged as a counterparty, is an
+    /// approver to look up, not a new counterparty).
+    Words,
 }
 
 impl Tracker {
@@ -27,7 +31,7 @@ impl Tracker {
     /// that takes one of its readings, in this order: the slot the bot asked for (the
     /// recognizer's own reading); the slot the message names ("the amount is …", any reading);
     /// the slot asked for (any reading); an empty slot that takes the recognizer's own
-    /// reading; then filled
+    /// reading; the slot the message names, as words ([`Readings::Words`]); then filled
     /// slots (a correction), own reading first — while a question is open, only a value of
     /// the filled slot's own kind corrects it. The whole text answers a free-text question
     /// only when no value went elsewhere. A value equal to a slot's current one is placed last:
@@ -47,9 +51,10 @@ impl Tracker {
         // number. A named slot still takes its value ("sorry, the order is 12346"), and so does
         // an empty slot a value of its own kind fits ("it broke, 1 out of 5": a rating), beside
         // the answer.
-        // A value outside the answer's own span (the tagger found "the lid cracked on first use"
+        // A value after the answer's own span (the tagger found "the lid cracked on first use"
         // in "the lid cracked on first use, so 39.99 please") is no part of it: it fills an
-        // empty slot it fits, of its own kind or not.
+        // empty slot it fits, of its own kind or not. One before it belongs to the story
+        // ("Despite three follow-up emails, nobody has responded …" gives no rating).
         let free_text_question = free_text && requested.as_deref().is_some_and(|s| self.is_free_text(s));
         let answer = input.entities.iter().find(|e| requested.as_deref() == Some(e.entity.as_str())).map(|e| e.value.as_str());
         let mut used: Vec<String> = Vec::new();
@@ -58,7 +63,9 @@ impl Tracker {
         for entity in entities {
             let Some((slot, (kind, reading), meant)) = self.place(frame, named.as_deref(), entity, &used) else { continue };
             if free_text_question && Some(&slot) != named.as_ref() {
-                let outside = answer.is_some_and(|a| !a.contains(entity.value.as_str()));
+                let answer_end = answer.and_then(|a| input.text.find(a).map(|at| at + a.len()));
+                let outside =
+                    answer != Some(entity.value.as_str()) && answer_end.is_some_and(|end| input.text[end..].contains(entity.value.as_str()));
                 if !(outside || self.own_kind(&slot, &kind)) || frame.slots.contains_key(&slot) {
                     continue;
                 }
@@ -174,11 +181,17 @@ impl Tracker {
             (&requested, Readings::Any, true),
             (&empty, Readings::Primary, true),
             (&empty_text, Readings::Any, false),
+            (&named, Readings::Words, true),
             (&filled, if asking { Readings::Own } else { Readings::Primary }, true),
             (&filled_any, Readings::Any, true),
         ];
+        let is_text = |slot: &str| self.flows.slots.get(slot).is_some_and(|d| matches!(d.kind, SlotType::Text));
+        let read_as_text = self.flows.flow_slots(&frame.flow).into_iter().any(|s| self.takes_any_text(s) && self.accepts(s, &entity.entity));
         stages.into_iter().find_map(|(slots, readings, meant)| {
             slots.iter().find_map(|slot| {
+                if readings == Readings::Words {
+                    return (is_text(slot) && read_as_text).then(|| (slot.to_string(), (entity.entity.clone(), json!(entity.value)), meant));
+                }
                 let mut candidates = entity.readings().take(if readings == Readings::Any { usize::MAX } else { 1 });
                 candidates
                     .find(|(kind, _)| self.accepts(slot, kind) && (readings != Readings::Own || self.own_kind(slot, kind) || kind == slot))

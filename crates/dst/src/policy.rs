@@ -203,7 +203,7 @@ impl Tracker {
         {
             return self.interrupt(state, turn, flow);
         }
-        if let Some((slot, value)) = self.renamed(frame, &turn.input.text) {
+        if let Some((slot, value)) = self.renamed(frame, &turn.input.text, &crate::restate::SEPARATORS) {
             let _ = self.set(frame, turn, &slot, &value, &json!(value), "text");
             return self.run(state, turn);
         }
@@ -257,6 +257,13 @@ impl Tracker {
         // no value the asked-for slot takes as read ("APR-1077" answers "Which request?"
         // whatever it sounds like) — or, read another way, when the message is nothing but
         // the value ("28500" answers "What's the amount?", "where is order 12346" does not).
+        // A text slot of this flow named with its value ("ok. The reason is the machine makes
+        // very loud noise" asked for the amount) is this flow's, whatever the words read as.
+        let named = if self.is(turn, |s| &s.cancel) { None } else { self.renamed(frame, &turn.input.text, &crate::restate::STATED) };
+        if let Some((slot, value)) = named.filter(|(s, _)| requested.as_ref() != Some(s)) {
+            let _ = self.set(frame, turn, &slot, &value, &json!(value), "text");
+            return self.run(state, turn);
+        }
         let bare = bare_value(turn.input);
         let answers = requested.as_deref().is_some_and(|slot| {
             turn.input.entities.iter().any(|e| e.readings().take(if bare { usize::MAX } else { 1 }).any(|(kind, _)| self.accepts(slot, kind)))

@@ -8,7 +8,12 @@ use crate::tracker::{Tracker, UserTurn, count_words};
 
 /// Words that join a slot's name to its new value: "change the reason to: …", "put the reason
 /// as …", "new address: …", "counterparty should be …", "理由改成…".
-const SEPARATORS: [&str; 11] = [":", "：", " to ", " as ", " should be ", " is actually ", " is now ", "改成", "改为", "换成", "应该是"];
+pub(crate) const SEPARATORS: [&str; 11] = [":", "：", " to ", " as ", " should be ", " is actually ", " is now ", "改成", "改为", "换成", "应该是"];
+
+/// Where no value is being confirmed, a plain "is" joins them too ("the reason is the machine
+/// makes a loud noise"); at a confirmation "the address is right, thanks" is a yes.
+pub(crate) const STATED: [&str; 12] =
+    [":", "：", " to ", " as ", " should be ", " is actually ", " is now ", "改成", "改为", "换成", "应该是", " is "];
 
 impl Tracker {
     /// The one free-text slot of the frame whose value the message says again with a change,
@@ -26,23 +31,26 @@ impl Tracker {
         found.next().is_none().then_some(first)
     }
 
-    /// A slot that takes any text, named and then given a new value ("actually put the reason
-    /// as: team already at minimum staffing that week"): the slot and the words after the
-    /// first separator that follows its name, two words or more.
-    pub(crate) fn renamed(&self, frame: &Frame, text: &str) -> Option<(String, String)> {
+    /// A slot of the frame's flow that takes any text, named and then given a new value
+    /// ("actually put the reason as: team already at minimum staffing that week"): the slot and
+    /// the words after the first of `separators` that follows its name, two words or more.
+    pub(crate) fn renamed(&self, frame: &Frame, text: &str, separators: &[&str]) -> Option<(String, String)> {
         let lower = text.to_ascii_lowercase();
-        let (at, separator) = SEPARATORS.iter().filter_map(|sep| lower.find(sep).map(|at| (at, *sep))).min_by_key(|(at, _)| *at)?;
-        let slot = self.named_slot(&frame.flow, &text[..at], |s| frame.slots.contains_key(s))?;
+        let (at, separator) = separators.iter().filter_map(|sep| lower.find(sep).map(|at| (at, *sep))).min_by_key(|(at, _)| *at)?;
+        let slot = self.named_slot(&frame.flow, &text[..at], |_| true)?;
         let value = text[at + separator.len()..].trim_start_matches([':', '：']).trim().trim_matches(['"', '\'', '“', '”']).trim();
         (self.takes_any_text(&slot) && count_words(value) >= 2).then(|| (slot, value.to_string()))
     }
 }
 
 /// `old` with a run of its words said again in `text` with some swapped for words of the same
-/// kind (a number for a number, a word for a word): the run's words in place at least two and
-/// half of them, one of them content (not only "the … is": "the id is EXP-2074" says no reason
-/// "the receipt is missing" again), one changed at least; the run with the most words in place,
-/// then the fewest changed.
+/// kind (a number for a number, a word for a word): one changed at least, and in place two
+/// words or more (a CJK character counts half: "不对" lines up with no "尺码不对"), one of them
+/// content (not only "the … is": "the id is EXP-2074" says no reason "the receipt is missing"
+/// again), and half the run's words — unless the run is the whole value, said again word for
+/// word in kind ("sorry, it's 27 Birch Close, Leeds LS6 3CD" at "14 Oak Avenue, Leeds LS6
+/// 2AB" is that new address, not "14 Oak Close"). The whole value said again wins, then the
+/// run with the most words in place, then the fewest changed.
 /// `None` where `text` says `old` unchanged, whole. "sorry its 21 Elm Street not 12" turns
 /// "12 Elm Street, Springfield" into "21 Elm Street, Springfield".
 fn restatement(old: &str, text: &str) -> Option<String> {
@@ -62,10 +70,13 @@ fn restatement(old: &str, text: &str) -> Option<String> {
             for at in 0..=said.len() - len {
                 let window = &said[at..at + len];
                 let in_place = run.iter().zip(window).filter(|(a, b)| a == b).count();
+                let halves: usize = run.iter().zip(window).filter(|(a, b)| a == b).map(|(a, _)| if is_cjk_word(a) { 1 } else { 2 }).sum();
                 let like_for_like = run.iter().zip(window).filter(|(a, b)| a != b).all(|(a, b)| same_kind(a, b));
                 let on_content = run.iter().zip(window).any(|(a, b)| a == b && words::is_content(a));
-                let rank = (in_place, std::cmp::Reverse(len - in_place));
-                if like_for_like && on_content && in_place >= 2 && in_place < len && 2 * in_place >= len && best.is_none_or(|b| rank > b.0) {
+                let whole = len == n;
+                let rank = (whole, in_place, std::cmp::Reverse(len - in_place));
+                let enough = halves >= 4 && (whole || 2 * in_place >= len);
+                if like_for_like && on_content && enough && in_place < len && best.is_none_or(|b| rank > b.0) {
                     best = Some((rank, len, from, at));
                 }
             }
@@ -84,16 +95,21 @@ fn new_value(old: &str, value: &str) -> bool {
     fresh.count() >= 2
 }
 
-/// How well a run lines up: words in place, then fewest changed.
-type Rank = (usize, std::cmp::Reverse<usize>);
+/// How well a run lines up: the whole value, then words in place, then fewest changed.
+type Rank = (bool, usize, std::cmp::Reverse<usize>);
 
 /// Whether two words are of one kind: both hold digits, both are CJK, or both are words of two
 /// letters or more.
 fn same_kind(a: &str, b: &str) -> bool {
     let digits = |w: &str| w.chars().any(|c| c.is_ascii_digit());
-    let cjk = |w: &str| w.chars().all(words::is_cjk);
+    let cjk = is_cjk_word;
     let word = |w: &str| w.chars().count() >= 2 && w.chars().all(char::is_alphabetic) && !cjk(w);
     (digits(a) && digits(b)) || (cjk(a) && cjk(b)) || (word(a) && word(b))
+}
+
+/// A word that is one CJK character (how [`words::spans`] cuts CJK text).
+fn is_cjk_word(word: &str) -> bool {
+    word.chars().all(words::is_cjk)
 }
 
 #[cfg(test)]
@@ -111,6 +127,9 @@ mod tests {
         );
         assert_eq!(new("北京市朝阳区建国路88号", "不对，是北京市朝阳区建国路99号").as_deref(), Some("北京市朝阳区建国路99号"));
         assert_eq!(new("5 Oak Road", "no, 5 Elm Road").as_deref(), Some("5 Elm Road"));
+        // The whole value said again in kind is the new value, however much of it changed.
+        let old = "14 Oak Avenue, Leeds LS6 2AB";
+        assert_eq!(new(old, "sorry, it's 27 Birch Close, Leeds LS6 3CD").as_deref(), Some("27 Birch Close, Leeds LS6 3CD"));
     }
 
     #[test]
@@ -125,6 +144,8 @@ mod tests {
         assert_eq!(new("ok", "12 Elm Street"), None);
         // Words of grammar in place are no restatement.
         assert_eq!(new("the receipt is missing", "hold on, the id is EXP-2074"), None);
+        // Two CJK characters in place are one word: a "不对" says no reason again.
+        assert_eq!(new("the size is wrong 尺码不对", "不对不对，是 195，我刚才打错了"), None);
     }
 
     #[test]

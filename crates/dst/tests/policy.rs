@@ -16,6 +16,7 @@ const FLOWS: &str = r#"Flows(
         "feedback": (type: Text, optional: true),
         "company": (type: Text, entities: ["company"], label: Some("the company")),
         "outside": (type: Text, entities: ["seating"], from_intent: {"affirm": true, "deny": false}),
+        "approver": (type: Text, entities: ["approver"], rule: Some("in_directory"), label: Some("the approver")),
     },
     flows: {
         "hours": (intent: "faq_hours", steps: [Say("faq_hours")]),
@@ -26,6 +27,7 @@ const FLOWS: &str = r#"Flows(
         "survey": (intent: "survey", steps: [Collect("feedback"), Action("record"), Say("thanks")]),
         "contract": (intent: "contract", steps: [Collect("company"), Action("sign"), Say("signed")]),
         "table": (intent: "book_table", steps: [Collect("outside"), Action("book")]),
+        "deal": (intent: "deal", steps: [Collect("company"), Collect("approver"), Action("route")]),
         "claim": (intent: "claim", steps: [Collect("amount"), If(when: Above("amount", 500.0), then: [Handoff("large claim")], otherwise: [Action("pay")])]),
     },
 )"#;
@@ -159,6 +161,21 @@ fn a_correction_at_the_confirmation_is_applied_without_a_no() {
     let (action, slots) = chat.actions.calls.last().expect("refund created");
     assert_eq!(action, "create_refund");
     assert_eq!(slots["amount"], json!({"amount": 50.0, "currency": "USD"}));
+}
+
+#[test]
+fn a_chinese_correction_of_a_number_leaves_a_chinese_reason_alone() {
+    // "不对不对，是 195" at the summary: the "不对" lines up with the reason's last characters,
+    // which says no reason again; the number corrects the amount.
+    let mut chat = at_reason();
+    chat.say(stating("the size is wrong 尺码不对", "inform", 0.5));
+    chat.say(with(turn("159", "inform", 0.9), vec![number("159", 159.0)]));
+    let out = chat.say(with(stating("不对不对，是 195，我刚才打错了", "deny", 0.8), vec![number("195", 195.0)]));
+    assert_eq!(responses(&out), ["confirm_refund"]);
+    assert_eq!(chat.slot("reason"), Some(json!("the size is wrong 尺码不对")));
+    chat.say(turn("yes", "affirm", 1.0));
+    let (_, slots) = chat.actions.calls.last().expect("refund created");
+    assert_eq!(slots["amount"], json!({"amount": 195.0, "currency": "USD"}));
 }
 
 #[test]
@@ -956,6 +973,41 @@ fn a_value_outside_the_tagged_answer_fills_the_slot_it_fits() {
     chat.say(with(stating("I waited 5 days for it", "inform", 0.6), vec![number("5", 5.0), reason]));
     assert_eq!(chat.slot("amount"), None);
     assert_eq!(chat.slot("reason"), Some(json!("I waited 5 days for it")));
+    // Nor does one before it: that is the story's ("Despite three follow-up emails, …").
+    let mut chat = at_reason();
+    let text = "Despite three follow-up emails, nobody has answered my warranty request";
+    let reason = TurnEntity::new("reason", "nobody has answered my warranty request", json!("nobody has answered my warranty request"));
+    chat.say(with(stating(text, "inform", 0.6), vec![number("three", 3.0), reason]));
+    assert_eq!(chat.slot("amount"), None);
+    assert_eq!(chat.slot("reason"), Some(json!(text)));
+}
+
+#[test]
+fn a_text_slot_named_with_its_value_takes_it_while_another_question_is_open() {
+    // Asked for the amount, "ok. The reason is …" restates the reason, whatever it reads as.
+    let mut chat = at_reason();
+    chat.say(stating("it broke", "inform", 0.6));
+    let out = chat.say(stating("ok. The reason is the machine makes a very loud noise", "complaint", 0.9));
+    assert_eq!(chat.slot("reason"), Some(json!("the machine makes a very loud noise")));
+    assert_eq!(responses(&out), ["value_corrected", "ask_amount"]);
+    // Said as a cancel, it is one.
+    let mut chat = at_reason();
+    chat.say(stating("it broke", "inform", 0.6));
+    chat.say(stating("forget it, the reason is not worth the hassle", "cancel", 0.95));
+    assert!(chat.state.frames.is_empty());
+}
+
+#[test]
+fn a_value_said_for_a_named_slot_goes_there_or_nowhere() {
+    // "approver is Suresh Kumar", the name read as a company: it is the approver (to be looked
+    // up), and the company keeps its value.
+    let mut chat = Chat::new();
+    let first = chat.say(with(turn("route the deal with Acme", "deal", 0.95), vec![TurnEntity::new("company", "Acme", json!("Acme"))]));
+    assert_eq!(responses(&first), ["ask_approver"], "{:?}", first.rules);
+    chat.say(with(stating("approver is Suresh Kumar", "inform", 0.8), vec![TurnEntity::new("company", "Suresh Kumar", json!("Suresh Kumar"))]));
+    let (action, slots) = chat.actions.calls.last().expect("the deal routed");
+    assert_eq!(action, "route");
+    assert_eq!((&slots["company"], &slots["approver"]), (&json!("Acme"), &json!("Suresh Kumar")));
 }
 
 #[test]
