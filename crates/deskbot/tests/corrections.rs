@@ -70,6 +70,19 @@ fn corrections() -> Vec<Correction> {
             json!("380"),
         ),
         ("leave", &["I'd like annual leave", "2026-12-21", "5 days"], "make it 3 days", "submit_leave", "leave_days", json!("3"), json!("5")),
+        // In Chinese, where a "不对" lines up with the end of a Chinese reason (conversations16 s58).
+        ("refund", &["我要退款，订单12345", "尺码不对", "40"], "不对不对，是 45，我刚才打错了", "create_refund", "refund_amount", json!("45"), json!("40")),
+        ("leave", &["我想请年假", "12月21日", "5天"], "改成3天", "submit_leave", "leave_days", json!("3"), json!("5")),
+        // A free-text value said again whole, most of it changed (conversations17 t48).
+        (
+            "change_address",
+            &["change the delivery address of order 12345", "14 Oak Avenue, Leeds LS6 2AB"],
+            "sorry, it's 27 Birch Close, Leeds LS6 3CD",
+            "change_address",
+            "new_address",
+            json!("27 Birch Close, Leeds LS6 3CD"),
+            json!("14 Oak"),
+        ),
         ("approve", &["approve APR-1001"], "oh wait, I meant EXP-2002", "approve_request", "request_id", json!("EXP-2002"), json!("APR-1001")),
         ("reject", &["reject APR-1001", "over budget"], "it should be LV-3003", "reject_request", "request_id", json!("LV-3003"), json!("APR-1001")),
     ]
