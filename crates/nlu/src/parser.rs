@@ -359,8 +359,9 @@ fn after_lead_in(whole: IntentScore, requests: &[IntentSpan]) -> IntentScore {
 
 /// Adds tagged slot values to the entities. A find inside a tagged value of another slot is part
 /// of it (the zip code of an address is no order number, the house number no amount); one over
-/// exactly the same text stays as another reading of it (a directory name the tagger reads as a
-/// counterparty is still an approver where the bot asked for one). A span without a content
+/// exactly the same text stays as another reading of it, first if a lookup listed it (a
+/// directory name the tagger reads as a counterparty is an approver, and still a counterparty
+/// where the bot asked for one). A span without a content
 /// word ("i" of "i paid 120 for it") is no value.
 fn join_tagged(entities: &mut Vec<Entity>, tagged: Vec<SlotSpan>) {
     let mut joined: Vec<Entity> = tagged
@@ -376,15 +377,25 @@ fn join_tagged(entities: &mut Vec<Entity>, tagged: Vec<SlotSpan>) {
             alternatives: Vec::new(),
         })
         .collect();
-    entities.retain(|e| {
-        let Some(tag) = joined.iter_mut().find(|t| t.start <= e.start && e.end <= t.end && t.entity != e.entity) else { return true };
-        if (tag.start, tag.end) == (e.start, e.end) {
-            let readings =
-                std::iter::once(Reading { entity: e.entity.clone(), normalized: e.normalized.clone() }).chain(e.alternatives.iter().cloned());
-            tag.alternatives.extend(readings.filter(|r| r.entity != tag.entity));
+    let mut listed = vec![false; joined.len()];
+    entities.retain_mut(|e| {
+        let Some(at) = joined.iter().position(|t| t.start <= e.start && e.end <= t.end && t.entity != e.entity) else { return true };
+        let tag = &mut joined[at];
+        if (tag.start, tag.end) != (e.start, e.end) {
+            return false;
         }
+        if e.extractor == "lookup" {
+            // A value the domain lists by name is that first, the tagger's guess after it.
+            e.alternatives.push(Reading { entity: tag.entity.clone(), normalized: tag.normalized.clone() });
+            listed[at] = true;
+            return true;
+        }
+        let readings = std::iter::once(Reading { entity: e.entity.clone(), normalized: e.normalized.clone() }).chain(e.alternatives.iter().cloned());
+        tag.alternatives.extend(readings.filter(|r| r.entity != tag.entity));
         false
     });
+    let mut listed = listed.into_iter();
+    joined.retain(|_| !listed.next().unwrap_or(false));
     entities.extend(joined);
 }
 
@@ -405,7 +416,7 @@ mod tests {
     }
 
     #[test]
-    fn a_find_under_a_tagged_span_of_the_same_text_stays_as_another_reading() {
+    fn a_listed_value_under_a_tagged_span_of_the_same_text_keeps_the_tag_as_another_reading() {
         let found = |entity: &str, start: usize, end: usize| Entity {
             entity: entity.into(),
             value: "Aisha Khan".into(),
@@ -418,9 +429,11 @@ mod tests {
         let span = |slot: &str, start: usize, end: usize| SlotSpan { slot: slot.into(), start, end, value: "Aisha Khan".into() };
         let mut entities = vec![found("approver", 10, 20)];
         join_tagged(&mut entities, vec![span("counterparty", 10, 20)]);
+        // A directory's name is an approver first, the tagger's counterparty after ("actually
+        // Kenji Sato should approve this one" at a contract's summary changes the approver).
         assert_eq!(entities.len(), 1);
-        assert_eq!((entities[0].entity.as_str(), entities[0].extractor.as_str()), ("counterparty", "tagger"));
-        assert_eq!(entities[0].alternatives, [Reading { entity: "approver".into(), normalized: serde_json::json!("Aisha Khan") }]);
+        assert_eq!((entities[0].entity.as_str(), entities[0].extractor.as_str()), ("approver", "lookup"));
+        assert_eq!(entities[0].alternatives, [Reading { entity: "counterparty".into(), normalized: serde_json::json!("Aisha Khan") }]);
         // Inside a longer tagged span, a find of another kind gives way without a trace.
         let mut entities = vec![found("approver", 10, 20)];
         join_tagged(&mut entities, vec![span("counterparty", 4, 20)]);
