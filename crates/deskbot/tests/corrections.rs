@@ -70,8 +70,26 @@ fn corrections() -> Vec<Correction> {
             json!("380"),
         ),
         ("leave", &["I'd like annual leave", "2026-12-21", "5 days"], "make it 3 days", "submit_leave", "leave_days", json!("3"), json!("5")),
+        // A directory name the tagger may read as a counterparty (conversations11 p29).
+        (
+            "contract_approval",
+            &["submit contract C-2024-001 with Acme Corp for $12,000, approver Jane, due 2026-12-10"],
+            "actually Kenji Sato should approve this one",
+            "submit_contract",
+            "approver",
+            json!("Kenji Sato"),
+            json!("Jane Smith"),
+        ),
         // In Chinese, where a "不对" lines up with the end of a Chinese reason (conversations16 s58).
-        ("refund", &["我要退款，订单12345", "尺码不对", "40"], "不对不对，是 45，我刚才打错了", "create_refund", "refund_amount", json!("45"), json!("40")),
+        (
+            "refund",
+            &["我要退款，订单12345", "尺码不对", "40"],
+            "不对不对，是 45，我刚才打错了",
+            "create_refund",
+            "refund_amount",
+            json!("45"),
+            json!("40"),
+        ),
         ("leave", &["我想请年假", "12月21日", "5天"], "改成3天", "submit_leave", "leave_days", json!("3"), json!("5")),
         // A free-text value said again whole, most of it changed (conversations17 t48).
         (
