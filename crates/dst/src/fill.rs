@@ -163,8 +163,8 @@ impl Tracker {
         // A value of a kind no slot of the flow takes may be another reading of an empty text
         // slot's (an id: "contract CTR-8812", where CTR- is also a request id's prefix).
         let own_kind_unused = !self.flows.flow_slots(&frame.flow).iter().any(|s| self.accepts(s, &entity.entity));
-        let empty_text: Vec<&str> =
-            empty.iter().copied().filter(|s| own_kind_unused && self.flows.slots.get(*s).is_some_and(|d| matches!(d.kind, SlotType::Text))).collect();
+        let is_text = |slot: &str| self.flows.slots.get(slot).is_some_and(|d| matches!(d.kind, SlotType::Text));
+        let empty_text: Vec<&str> = empty.iter().copied().filter(|s| own_kind_unused && is_text(s)).collect();
         // While a question is open, a value corrects an unnamed filled slot only in that slot's
         // own kind (or tagged as that slot): "$150k" may fix the amount while the bot asks for
         // the due date, a bare "12" may not (it was a misread answer to the question).
@@ -185,7 +185,6 @@ impl Tracker {
             (&filled, if asking { Readings::Own } else { Readings::Primary }, true),
             (&filled_any, Readings::Any, true),
         ];
-        let is_text = |slot: &str| self.flows.slots.get(slot).is_some_and(|d| matches!(d.kind, SlotType::Text));
         let read_as_text = self.flows.flow_slots(&frame.flow).into_iter().any(|s| self.takes_any_text(s) && self.accepts(s, &entity.entity));
         stages.into_iter().find_map(|(slots, readings, meant)| {
             slots.iter().find_map(|slot| {

@@ -203,7 +203,7 @@ impl Tracker {
         {
             return self.interrupt(state, turn, flow);
         }
-        if let Some((slot, value)) = self.renamed(frame, &turn.input.text, &crate::restate::SEPARATORS) {
+        if let Some((slot, value)) = self.renamed(frame, &turn.input.text, false) {
             let _ = self.set(frame, turn, &slot, &value, &json!(value), "text");
             return self.run(state, turn);
         }
@@ -259,7 +259,7 @@ impl Tracker {
         // the value ("28500" answers "What's the amount?", "where is order 12346" does not).
         // A text slot of this flow named with its value ("ok. The reason is the machine makes
         // very loud noise" asked for the amount) is this flow's, whatever the words read as.
-        let named = if self.is(turn, |s| &s.cancel) { None } else { self.renamed(frame, &turn.input.text, &crate::restate::STATED) };
+        let named = if self.is(turn, |s| &s.cancel) { None } else { self.renamed(frame, &turn.input.text, true) };
         if let Some((slot, value)) = named.filter(|(s, _)| requested.as_ref() != Some(s)) {
             let _ = self.set(frame, turn, &slot, &value, &json!(value), "text");
             return self.run(state, turn);

@@ -8,12 +8,11 @@ use crate::tracker::{Tracker, UserTurn, count_words};
 
 /// Words that join a slot's name to its new value: "change the reason to: …", "put the reason
 /// as …", "new address: …", "counterparty should be …", "理由改成…".
-pub(crate) const SEPARATORS: [&str; 11] = [":", "：", " to ", " as ", " should be ", " is actually ", " is now ", "改成", "改为", "换成", "应该是"];
+const SEPARATORS: [&str; 11] = [":", "：", " to ", " as ", " should be ", " is actually ", " is now ", "改成", "改为", "换成", "应该是"];
 
 /// Where no value is being confirmed, a plain "is" joins them too ("the reason is the machine
 /// makes a loud noise"); at a confirmation "the address is right, thanks" is a yes.
-pub(crate) const STATED: [&str; 12] =
-    [":", "：", " to ", " as ", " should be ", " is actually ", " is now ", "改成", "改为", "换成", "应该是", " is "];
+const PLAIN_IS: &str = " is ";
 
 impl Tracker {
     /// The one free-text slot of the frame whose value the message says again with a change,
@@ -33,10 +32,12 @@ impl Tracker {
 
     /// A slot of the frame's flow that takes any text, named and then given a new value
     /// ("actually put the reason as: team already at minimum staffing that week"): the slot and
-    /// the words after the first of `separators` that follows its name, two words or more.
-    pub(crate) fn renamed(&self, frame: &Frame, text: &str, separators: &[&str]) -> Option<(String, String)> {
+    /// the words after the first separator that follows its name (a plain "is" too where
+    /// `plain_is`), two words or more.
+    pub(crate) fn renamed(&self, frame: &Frame, text: &str, plain_is: bool) -> Option<(String, String)> {
         let lower = text.to_ascii_lowercase();
-        let (at, separator) = separators.iter().filter_map(|sep| lower.find(sep).map(|at| (at, *sep))).min_by_key(|(at, _)| *at)?;
+        let separators = SEPARATORS.iter().copied().chain(plain_is.then_some(PLAIN_IS));
+        let (at, separator) = separators.filter_map(|sep| lower.find(sep).map(|at| (at, sep))).min_by_key(|(at, _)| *at)?;
         let slot = self.named_slot(&frame.flow, &text[..at], |_| true)?;
         let value = text[at + separator.len()..].trim_start_matches([':', '：']).trim().trim_matches(['"', '\'', '“', '”']).trim();
         (self.takes_any_text(&slot) && count_words(value) >= 2).then(|| (slot, value.to_string()))
