@@ -14,7 +14,7 @@ use crate::validate::display;
 const REFERRED_RUNNER_UP: f32 = 0.1;
 
 impl Tracker {
-    /// Keeps a completed flow's carried slots for later flows.
+    /// Keeps the carried slots of a flow that ended (completed or cancelled) for later flows.
     pub(crate) fn settle(&self, state: &mut DialogueState, done: &Frame) {
         for (name, value) in &done.slots {
             if self.flows.slots.get(name).is_some_and(|def| def.carry) {

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::flows::SlotType;
 use crate::state::{Frame, SlotValue};
-use crate::tracker::{Rule, Tracker, Turn, TurnEntity};
+use crate::tracker::{Rule, Tracker, Turn, TurnEntity, UserTurn};
 use crate::validate::convert;
 
 /// Which readings of a value a stage of [`Tracker::place`] considers.
@@ -51,10 +51,12 @@ impl Tracker {
         // number. A named slot still takes its value ("sorry, the order is 12346"), and so does
         // an empty slot a value of its own kind fits ("it broke, 1 out of 5": a rating), beside
         // the answer.
-        // A value after the answer's own span (the tagger found "the lid cracked on first use"
-        // in "the lid cracked on first use, so 39.99 please") is no part of it: it fills an
-        // empty slot it fits, of its own kind or not. One before it belongs to the story
-        // ("Despite three follow-up emails, nobody has responded …" gives no rating).
+        // A value after the answer's own span, in a clause of its own (the tagger found "the
+        // lid cracked on first use" in "the lid cracked on first use, so 39.99 please"), is no
+        // part of it: it fills an empty slot it fits, of its own kind or not. One before it, or
+        // in the span's own clause ("… charged my card twice when I paid for one order"),
+        // belongs to the story ("Despite three follow-up emails, nobody has responded …" gives
+        // no rating).
         let free_text_question = free_text && requested.as_deref().is_some_and(|s| self.is_free_text(s));
         let answer = input.entities.iter().find(|e| requested.as_deref() == Some(e.entity.as_str())).map(|e| e.value.as_str());
         let mut used: Vec<String> = Vec::new();
@@ -62,10 +64,12 @@ impl Tracker {
         let (mut changed, mut invalid) = (false, false);
         for entity in entities {
             let Some((slot, (kind, reading), meant)) = self.place(frame, named.as_deref(), entity, &used) else { continue };
+            if self.explains_a_change(frame, input, entity, &slot, named.as_deref()) {
+                continue;
+            }
             if free_text_question && Some(&slot) != named.as_ref() {
                 let answer_end = answer.and_then(|a| input.text.find(a).map(|at| at + a.len()));
-                let outside =
-                    answer != Some(entity.value.as_str()) && answer_end.is_some_and(|end| input.text[end..].contains(entity.value.as_str()));
+                let outside = answer != Some(entity.value.as_str()) && answer_end.is_some_and(|end| after_clause(&input.text[end..], &entity.value));
                 if !(outside || self.own_kind(&slot, &kind)) || frame.slots.contains_key(&slot) {
                     continue;
                 }
@@ -102,6 +106,19 @@ impl Tracker {
             }
         }
         (changed, invalid)
+    }
+
+    /// Whether `entity`, a span of the user's own words for a filled free-text slot the message
+    /// does not name, only says why another value changes ("wait, they already refunded the
+    /// shipping separately, so make it 79.99"): beside a new value for a slot of another kind,
+    /// such words are the reason for that change, not a new reason for the refund.
+    fn explains_a_change(&self, frame: &Frame, input: &UserTurn, entity: &TurnEntity, slot: &str, named: Option<&str>) -> bool {
+        let changes_another = |e: &TurnEntity| {
+            !std::ptr::eq(e, entity)
+                && !self.repeats_a_value(frame, e)
+                && self.flows.flow_slots(&frame.flow).iter().any(|s| !self.is_free_text(s) && e.readings().any(|(kind, _)| self.accepts(s, kind)))
+        };
+        self.is_free_text(slot) && frame.slots.contains_key(slot) && named != Some(slot) && input.entities.iter().any(changes_another)
     }
 
     /// A message that starts its flow by name and a colon ("complaint: 客服电话一直打不通"):
@@ -277,4 +294,24 @@ impl Tracker {
             }
         }
     }
+}
+
+/// Whether `value` follows in `rest` (the text after an answer's span) in a clause of its own
+/// (after a punctuation mark, or at most one word — "so", "and" — after the span), and is no
+/// count of something: a whole number before a content word counts it ("3 times", "one
+/// order"; "40 please" is no count, courtesy words being no things).
+fn after_clause(rest: &str, value: &str) -> bool {
+    let Some(at) = rest.find(value) else { return false };
+    let gap = &rest[..at];
+    let apart = gap.chars().any(|c| matches!(c, ',' | ';' | '.' | '!' | '?' | '\n' | '，' | '。' | '；' | '！' | '？' | '、'))
+        || gap.split_whitespace().count() <= 1;
+    let next = rest[at + value.len()..].split_whitespace().next().unwrap_or("");
+    let next = next.trim_matches(|c: char| !c.is_alphanumeric());
+    let courtesy = ["please", "thanks", "thank", "cheers"].contains(&next.to_lowercase().as_str());
+    let counts = !value.contains(['.', ','])
+        && rest[at + value.len()..].starts_with(char::is_whitespace)
+        && next.chars().next().is_some_and(char::is_alphabetic)
+        && words::is_content(next)
+        && !courtesy;
+    apart && !counts
 }

@@ -66,8 +66,12 @@ impl Tracker {
 
     /// Cancel closes the active flow; with another request in the same message ("scratch
     /// that, I need to submit an expense") that request starts next, instead of the flow beneath.
+    /// The task is dropped, not what the user said about it: its order number or request id is
+    /// offered to the next flow that needs one ("forget the refund, change the address" — "For
+    /// order 46631?").
     fn cancel(&self, state: &mut DialogueState, turn: &mut Turn) {
         let Some(frame) = state.frames.pop() else { return turn.say("nothing_to_cancel", BTreeMap::new()) };
+        self.settle(state, &frame);
         turn.say("flow_cancelled", flow_slot(&self.flows.description(&frame.flow)));
         match turn.input.more.iter().find_map(|r| self.request_flow(r)) {
             Some(flow) => turn.rule(Rule::Switched { from: frame.flow, to: flow.to_string() }),

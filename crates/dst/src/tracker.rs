@@ -312,7 +312,13 @@ impl Tracker {
         // Where nothing is asked, words the bot has no reading for are the request's context
         // ("it's been over a week, honestly i just want a refund now"), not a message to miss.
         let context = state.frames.is_empty() && self.flows.flow_for_intent(&input.intent).is_none() && !settings.is_special(&input.intent);
-        match input.more.first().filter(|next| (yes_no && !asked_yes_no || context) && self.request_flow(next).is_some()) {
+        // There a request in a value and a word is the message's only one ("Third one today.
+        // Reject LV-2093."): no other request is there for the value to belong to.
+        let starts = |next: &UserTurn| match context {
+            true => self.flows.flow_for_intent(&next.intent).is_some() && next.confidence >= settings.digression_confidence,
+            false => self.request_flow(next).is_some(),
+        };
+        match input.more.first().filter(|next| (yes_no && !asked_yes_no || context) && starts(next)) {
             Some(next) => {
                 let mut promoted = UserTurn { text: input.text.clone(), more: input.more[1..].to_vec(), ..next.clone() };
                 promoted.entities.extend(input.entities.iter().cloned());

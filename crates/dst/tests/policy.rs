@@ -1103,3 +1103,42 @@ fn a_no_followed_by_what_closes_a_chat_declines_the_optional_question() {
     let out = chat.say(UserTurn { more, ..turn("nope that's all, and your hours", "deny", 0.95) });
     assert!(out.rules.contains(&Rule::Declined { slot: "feedback".into() }), "{:?}", out.rules);
 }
+
+#[test]
+fn a_cancelled_flows_order_number_is_offered_to_the_flow_after_it() {
+    // "forget the refund, where is it now?": the task goes, the order number the user gave stays.
+    let mut chat = at_reason();
+    let mut scratch = turn("forget the refund, where is my order", "cancel", 0.9);
+    scratch.more = vec![turn("where is my order", "order_status", 0.9)];
+    let out = chat.say(scratch);
+    assert_eq!(responses(&out), ["flow_cancelled", "next_request", "offer_order_id"]);
+    assert!(out.rules.iter().any(|r| matches!(r, Rule::CarriedOffered { value, .. } if value == "12345")), "{:?}", out.rules);
+}
+
+#[test]
+fn at_the_confirmation_words_beside_a_changed_value_explain_it_and_leave_the_reason() {
+    let mut chat = at_confirmation();
+    let why = "they already refunded the shipping separately";
+    let input = with(
+        turn("wait, they already refunded the shipping separately, so make it 35", "refund", 0.9),
+        vec![TurnEntity::new("reason", why, json!(why)), number("35", 35.0)],
+    );
+    let out = chat.say(input);
+    assert_eq!(chat.slot("reason"), Some(json!("it broke")), "{:?}", out.rules);
+    assert_eq!(chat.slot("amount").and_then(|v| v["amount"].as_f64()), Some(35.0));
+    // Named, the reason is changed.
+    let mut chat = at_confirmation();
+    let text = "the reason is they sent the wrong colour";
+    chat.say(with(turn(text, "refund", 0.9), vec![TurnEntity::new("reason", "they sent the wrong colour", json!("they sent the wrong colour"))]));
+    assert_eq!(chat.slot("reason"), Some(json!("they sent the wrong colour")));
+}
+
+#[test]
+fn with_nothing_running_a_request_in_a_value_and_a_word_after_words_with_no_reading_is_the_request() {
+    let mut chat = Chat::new();
+    let mut input = with(turn("Third one today. Check 12345.", "inform", 0.96), vec![number("one", 1.0)]);
+    input.more = vec![with(turn("Check 12345.", "order_status", 0.99), vec![order("12345")])];
+    let out = chat.say(input);
+    assert!(out.rules.iter().any(|r| matches!(r, Rule::Filler { request, .. } if request == "order_status")), "{:?}", out.rules);
+    assert_eq!(chat.actions.calls.first().map(|c| c.0.as_str()), Some("lookup"));
+}

@@ -94,7 +94,7 @@ static DURATION: LazyLock<Regex> = LazyLock::new(|| {
 /// "给2分", "五星". A bare number is no rating (that is the `Number` finder's, read in context).
 static RATING: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?-u:\b)([1-5]|one|two|three|four|five)\s*(?:out\s+of|/)\s*(?:5|five)(?-u:\b)|(?-u:\b)([1-5]|one|two|three|four|five)\s*stars?(?-u:\b)|(?-u:\b)(?:rate|rating|score)\s+(?:it|you|this|that|them|us|of)?\s*(?:an?\s+|as\s+)?([1-5])(?-u:\b)|([1-5一二两三四五])\s*(?:分|星)",
+        r"(?i)(?-u:\b)([1-5]|one|two|three|four|five)\s*(?:out\s+of|/)\s*(?:5|five)(?-u:\b)|(?-u:\b)([1-5]|one|two|three|four|five)\s*stars?(?-u:\b)|(?-u:\b)(?:rate|rating|score)\s+(?:it|you|this|that|them|us|of)?\s*(?:an?\s+|as\s+)?([1-5])(?-u:\b)|([1-5一二两三四五])\s*(?:颗\s*)?(?:分|星)",
     )
 });
 
@@ -103,8 +103,8 @@ fn ratings(text: &str) -> Vec<Found> {
         .captures_iter(text)
         .filter_map(|c| {
             let m = c.get(0)?;
-            // "2分钟" is two minutes, "一分钱" one cent.
-            if c.get(4).is_some() && text[m.end()..].starts_with(['钟', '钱']) {
+            // "2分钟" is two minutes, "一分钱" one cent, "五星期" five weeks.
+            if c.get(4).is_some() && text[m.end()..].starts_with(['钟', '钱', '期']) {
                 return None;
             }
             let score = match c.get(1).or(c.get(2)).or(c.get(3)).or(c.get(4))?.as_str().to_lowercase().as_str() {
@@ -550,7 +550,8 @@ mod tests {
         assert_eq!(ratings("it broke, honestly 1 out of 5"), vec![json!(1.0)]);
         assert_eq!(ratings("2/5, four stars elsewhere, I'd rate it a 3"), vec![json!(2.0), json!(4.0), json!(3.0)]);
         assert_eq!(ratings("杯子全摔碎了，打分的话只能给2分。五星好评"), vec![json!(2.0), json!(5.0)]);
-        assert!(ratings("I waited 5 days, 1 of 5 items broke, 等了2分钟, 一分钱").is_empty(), "counts are no ratings");
+        assert_eq!(ratings("两颗星,不能再多了"), vec![json!(2.0)], "a measure word between");
+        assert!(ratings("I waited 5 days, 1 of 5 items broke, 等了2分钟, 一分钱, 三星期").is_empty(), "counts are no ratings");
     }
 
     #[test]
