@@ -24,6 +24,10 @@ torch_json=$("$python" "$root/bench/hf_gpt2_bench.py" "${args[@]}" --threads 2)
 rows=()
 for b in $backends; do
   rows+=("$("$deskbot" bench gpt2 "${args[@]}" --backend "$b" --json)")
+  # On the CPU, burn's own gemm beside the host decode kernel, in the same run.
+  if [ "$b" = cpu ]; then
+    rows+=("$("$deskbot" bench gpt2 "${args[@]}" --backend cpu --burn-decode --json)")
+  fi
 done
 "$python" - "$torch_json" "${rows[@]}" <<'PY'
 import json, sys

@@ -29,6 +29,7 @@ pub mod data;
 pub mod device;
 pub mod error;
 pub mod generation;
+pub mod host;
 pub mod model;
 pub mod pipeline;
 pub mod sampling;

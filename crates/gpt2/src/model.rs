@@ -13,6 +13,7 @@ use rand_distr::{Distribution, Normal};
 
 use crate::cache::{KvCache, LayerCache};
 use crate::config::{Activation, Gpt2Config};
+use crate::host::{BlockMatrices, HOST_ROWS, HostMatrix, HostWeights, SharedHostWeights, host_values, project};
 
 /// Causal multi-head self-attention with fused QKV projection (`c_attn`).
 #[derive(Module, Debug)]
@@ -51,6 +52,10 @@ pub struct Gpt2Model {
     /// `wte` split in row blocks for inference when it is too large to bind as one buffer.
     #[module(skip)]
     vocab_blocks: Option<VocabBlocks>,
+    /// The projections and LM head laid out for small-batch products on the CPU
+    /// ([`Gpt2Model::with_host_weights`]): the decode path.
+    #[module(skip)]
+    host: Option<SharedHostWeights>,
 }
 
 /// wgpu adapters may refuse to bind a buffer larger than 128 MiB (lavapipe does); GPT-2's
@@ -147,6 +152,7 @@ impl Gpt2Model {
             h,
             ln_f: layer_norm(),
             vocab_blocks: None,
+            host: None,
         }
         .with_host_embedding(config, device)
     }
@@ -188,11 +194,33 @@ impl Gpt2Model {
         self
     }
 
-    /// Drops the inference-only split of the embedding, so that `wte` is the one matrix used
-    /// (training needs its gradient to flow through both the lookup and the LM head).
-    pub fn without_vocab_blocks(mut self) -> Self {
+    /// Drops the inference-only copies (the embedding's split, the host weights), so that the
+    /// parameters are the one set used: training needs its gradient to flow through them, and
+    /// a copy would go stale as they change.
+    pub fn for_training(mut self) -> Self {
         self.vocab_blocks = None;
+        self.host = None;
         self
+    }
+
+    /// Keeps a copy of every projection and of the LM head laid out for small-batch products
+    /// on the CPU (`crate::host`), which decoding steps of up to [`HOST_ROWS`] rows then use.
+    /// For the CPU backend: it reads every weight back from the device.
+    pub fn with_host_weights(mut self) -> Self {
+        let blocks = self
+            .h
+            .iter()
+            .map(|b| -> BlockMatrices { [&b.attn.c_attn, &b.attn.c_proj, &b.mlp.c_fc, &b.mlp.c_proj].map(HostMatrix::from_linear) })
+            .collect();
+        let [vocab, d] = self.wte.weight.dims();
+        let head = HostMatrix::from_rows(host_values(self.wte.weight.val()), vocab, d);
+        self.host = Some(std::sync::Arc::new(HostWeights { blocks, head }));
+        self
+    }
+
+    /// Bytes held by the host copies, if any.
+    pub fn host_weight_bytes(&self) -> Option<usize> {
+        self.host.as_ref().map(|h| h.head.bytes() + h.blocks.iter().flatten().map(HostMatrix::bytes).sum::<usize>())
     }
 
     /// Rows per vocabulary block for an embedding `n_embd` wide, or `None` when the whole
@@ -234,7 +262,8 @@ impl Gpt2Model {
         });
         for (index, block) in self.h.iter().enumerate() {
             let layer_cache = cache.as_deref_mut().map(|c| &mut c.layers[index]);
-            x = block.forward(x, padding.clone(), layer_cache);
+            let host = self.host.as_ref().map(|h| &h.blocks[index]);
+            x = block.forward(x, padding.clone(), layer_cache, host);
         }
         if let Some(cache) = cache {
             cache.advance(seq);
@@ -252,6 +281,10 @@ impl Gpt2Model {
 
     /// Next-token logits from hidden states: the LM head, tied to the token embedding.
     pub fn logits<const D: usize>(&self, hidden: Tensor<D>) -> Tensor<D> {
+        let rows: usize = hidden.dims()[..D - 1].iter().product();
+        if let Some(host) = self.host.as_ref().filter(|_| rows <= HOST_ROWS) {
+            return host.head.forward(hidden);
+        }
         match &self.vocab_blocks {
             None => linear(hidden, self.wte.weight.val().transpose(), None),
             Some(vocab) => {
@@ -263,18 +296,19 @@ impl Gpt2Model {
 }
 
 impl Block {
-    fn forward(&self, x: Tensor<3>, padding: Option<Tensor<4, Bool>>, cache: Option<&mut LayerCache>) -> Tensor<3> {
-        let x = x.clone() + self.attn.forward(self.ln_1.forward(x), padding, cache);
-        x.clone() + self.mlp.forward(self.ln_2.forward(x))
+    fn forward(&self, x: Tensor<3>, padding: Option<Tensor<4, Bool>>, cache: Option<&mut LayerCache>, host: Option<&BlockMatrices>) -> Tensor<3> {
+        let x = x.clone() + self.attn.forward(self.ln_1.forward(x), padding, cache, host.map(|h| [&h[0], &h[1]]));
+        x.clone() + self.mlp.forward(self.ln_2.forward(x), host.map(|h| [&h[2], &h[3]]))
     }
 }
 
 impl Attention {
-    fn forward(&self, x: Tensor<3>, padding: Option<Tensor<4, Bool>>, cache: Option<&mut LayerCache>) -> Tensor<3> {
+    /// `host`: the host copies of `c_attn` and `c_proj`, for few rows.
+    fn forward(&self, x: Tensor<3>, padding: Option<Tensor<4, Bool>>, cache: Option<&mut LayerCache>, host: Option<[&HostMatrix; 2]>) -> Tensor<3> {
         let [batch, seq, d_model] = x.dims();
         let head_dim = d_model / self.n_head;
         let heads = |t: Tensor<3>| t.reshape([batch, seq, self.n_head, head_dim]).swap_dims(1, 2);
-        let qkv = self.c_attn.forward(x).chunk(3, 2);
+        let qkv = project(&self.c_attn, host.map(|h| h[0]), x).chunk(3, 2);
         let [q, k, v]: [Tensor<3>; 3] = qkv.try_into().expect("c_attn yields q, k, v");
         let (q, k, v) = (heads(q), heads(k), heads(v));
         let (k, v) = match cache {
@@ -286,18 +320,19 @@ impl Attention {
         let options = AttentionModuleOptions { scale: Some(self.scale), softcap: None, is_causal: true };
         let context = attention(q, k, v, mask, None, options);
         let context = context.swap_dims(1, 2).reshape([batch, seq, d_model]);
-        self.c_proj.forward(context)
+        project(&self.c_proj, host.map(|h| h[1]), context)
     }
 }
 
 impl Mlp {
-    fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        let x = self.c_fc.forward(x);
+    /// `host`: the host copies of `c_fc` and `c_proj`, for few rows.
+    fn forward(&self, x: Tensor<3>, host: Option<[&HostMatrix; 2]>) -> Tensor<3> {
+        let x = project(&self.c_fc, host.map(|h| h[0]), x);
         let x = match self.activation {
             Activation::GeluTanh => gelu_approximate(x),
             Activation::Gelu => gelu(x),
             Activation::Relu => relu(x),
         };
-        self.c_proj.forward(x)
+        project(&self.c_proj, host.map(|h| h[1]), x)
     }
 }

@@ -49,7 +49,8 @@ impl Gpt2 {
         Self::new(config, model, tokenizer, device.clone())
     }
 
-    /// Puts parts together, checking that the tokenizer's ids fit the model's vocabulary.
+    /// Puts parts together, checking that the tokenizer's ids fit the model's vocabulary. On
+    /// the CPU backend the model keeps its weights a second time, laid out for decoding.
     pub fn new(config: Gpt2Config, model: Gpt2Model, tokenizer: Gpt2Tokenizer, device: Device) -> Result<Self> {
         if let Some(max_id) = tokenizer.max_id()
             && max_id as usize >= config.vocab_size
@@ -59,6 +60,8 @@ impl Gpt2 {
                 message: format!("has token id {max_id}, but config.json's vocab_size is {}", config.vocab_size),
             });
         }
+        // On the CPU backend decoding steps run on host copies of the weights (`crate::host`).
+        let model = if device == Device::flex() { model.with_host_weights() } else { model };
         Ok(Self { config, model, tokenizer, device })
     }
 

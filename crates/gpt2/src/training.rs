@@ -125,7 +125,7 @@ impl Trainer {
         Ok(Self {
             order: BatchOrder::new(settings.seed, train.len()),
             loss: CrossEntropyLossConfig::new().init(device),
-            model: model.without_vocab_blocks(),
+            model: model.for_training(),
             config,
             settings,
             optimizer,

@@ -48,6 +48,32 @@ fn cached_decoding_equals_full_forward_at_gpt2_width() {
 }
 
 #[test]
+fn host_decode_steps_equal_burns_full_forward_at_gpt2_width() {
+    // The CPU decode path (`gpt2::host`: steps of up to 8 rows) against burn's own gemm on the
+    // whole sequence, batch of 2, and against the same steps without host weights.
+    let config = Gpt2Config::with_shape(1000, 64, 768, 2, 12);
+    let device = Device::flex();
+    let burn_only = Gpt2Model::init(&config, &device);
+    let host = burn_only.clone().with_host_weights();
+    assert!(host.host_weight_bytes().is_some_and(|b| b > 4 * 1000 * 768));
+    let rows = vec![vec![1u32, 2, 3, 4, 5, 6, 7, 8, 9, 10], vec![9u32, 8, 7, 6, 5, 4, 3, 2, 1, 0]];
+    let full = burn_only.logits(burn_only.forward(Batch::dense(&rows, 0, &device), None));
+    let values = |t: Tensor<2>| t.into_data().convert::<f32>().try_into_vec::<f32>().unwrap();
+    let (mut with_host, mut without) = (KvCache::new(config.n_layer), KvCache::new(config.n_layer));
+    let prefix: Vec<Vec<u32>> = rows.iter().map(|r| r[..6].to_vec()).collect();
+    host.next_logits(Batch::dense(&prefix, 0, &device), &mut with_host);
+    burn_only.next_logits(Batch::dense(&prefix, 0, &device), &mut without);
+    for p in 6..10 {
+        let step = vec![vec![rows[0][p]], vec![rows[1][p]]];
+        let got = values(host.next_logits(Batch::dense(&step, p, &device), &mut with_host));
+        let plain = values(burn_only.next_logits(Batch::dense(&step, p, &device), &mut without));
+        let want = values(full.clone().slice([0..2, p..p + 1, 0..1000]).reshape([2, 1000]));
+        assert!(max_abs_diff(&got, &want) <= 1e-4, "host step at {p} vs full forward: {}", max_abs_diff(&got, &want));
+        assert!(max_abs_diff(&got, &plain) <= 1e-4, "host step at {p} vs burn step: {}", max_abs_diff(&got, &plain));
+    }
+}
+
+#[test]
 fn padded_batches_equal_single_rows() {
     for (name, device) in backends() {
         let model = Gpt2::load(&fixture_dir(), &device).unwrap();

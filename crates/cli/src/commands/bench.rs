@@ -58,6 +58,10 @@ pub struct Gpt2Args {
     /// Sequences decoded side by side
     #[arg(long, default_value_t = 1)]
     batch: usize,
+    /// On the CPU backend, decode with burn's own gemm instead of the host kernel of
+    /// `gpt2::host` (to compare the two)
+    #[arg(long)]
+    burn_decode: bool,
     /// Print one JSON object instead of a table
     #[arg(long)]
     json: bool,
@@ -127,6 +131,9 @@ fn gpt2(args: Gpt2Args) -> anyhow::Result<()> {
     let selected = args.backend.backend.device()?;
     let device = selected.device;
     let model = Gpt2Model::init(&config, &device);
+    let host = device == Device::flex() && !args.burn_decode;
+    let model = if host { model.with_host_weights() } else { model };
+    let name = if host { format!("{}, host decode", selected.name) } else { selected.name.clone() };
     let mut rng = ChaCha8Rng::seed_from_u64(0);
     let prompt: Vec<Vec<u32>> =
         (0..args.batch).map(|_| (0..args.prompt_len).map(|_| rng.random_range(0..config.vocab_size as u32)).collect()).collect();
@@ -146,14 +153,14 @@ fn gpt2(args: Gpt2Args) -> anyhow::Result<()> {
     let device_mb = device.memory_pool_usage().map(|u| u.bytes_reserved as f64 / 1e6);
     if args.json {
         let json = serde_json::json!({
-            "preset": args.preset, "backend": selected.name, "params": config.num_params(),
+            "preset": args.preset, "backend": name, "params": config.num_params(),
             "batch": args.batch, "prompt_len": args.prompt_len, "new_tokens": args.new_tokens,
             "prefill_tok_s": prefill_tps, "decode_tok_s": decode_tps, "ms_per_token": ms_per_step,
             "peak_rss_mb": rss_mb, "device_reserved_mb": device_mb,
         });
         println!("{json}");
     } else {
-        println!("GPT-2 {} ({:.1}M params) on {}", args.preset, config.num_params() as f64 / 1e6, selected.name);
+        println!("GPT-2 {} ({:.1}M params) on {}", args.preset, config.num_params() as f64 / 1e6, name);
         println!("batch {}, prompt {} tokens, {} new tokens", args.batch, args.prompt_len, args.new_tokens);
         println!("{:<24}{:>12}", "prefill tok/s", format!("{prefill_tps:.1}"));
         println!("{:<24}{:>12}", "decode tok/s", format!("{decode_tps:.1}"));
