@@ -19,10 +19,38 @@ pub const HOST_ROWS: usize = 8;
 /// Outputs per task: enough weights (≥ 48 KiB at 768 inputs) to amortize scheduling.
 const OUTPUTS_PER_TASK: usize = 16;
 
+/// How the host copies hold their weights: f32 (the checkpoint's values), or bfloat16 (the
+/// top half of each f32, rounded to nearest even: half the bytes to read per step, about three
+/// significant digits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HostPrecision {
+    #[default]
+    F32,
+    Bf16,
+}
+
+impl std::str::FromStr for HostPrecision {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "f32" => Ok(Self::F32),
+            "bf16" => Ok(Self::Bf16),
+            other => Err(format!("unknown precision {other:?} (f32, bf16)")),
+        }
+    }
+}
+
+/// A matrix's values, `[d_out, d_in]` row-major.
+#[derive(Debug)]
+enum Values {
+    F32(Vec<f32>),
+    Bf16(Vec<u16>),
+}
+
 /// A weight matrix laid out for small-batch products: `weight` is `[d_out, d_in]` row-major.
 #[derive(Debug)]
 pub struct HostMatrix {
-    weight: Vec<f32>,
+    weight: Values,
     bias: Option<Vec<f32>>,
     d_in: usize,
     d_out: usize,
@@ -41,7 +69,7 @@ pub struct HostWeights {
 
 impl HostMatrix {
     /// From a burn `Linear` (weight `[d_in, d_out]`), transposed.
-    pub fn from_linear(linear: &Linear) -> Self {
+    pub fn from_linear(linear: &Linear, precision: HostPrecision) -> Self {
         let [d_in, d_out] = linear.weight.dims();
         let stored = host_values(linear.weight.val());
         let mut weight = vec![0.0; d_in * d_out];
@@ -51,29 +79,33 @@ impl HostMatrix {
             }
         }
         let bias = linear.bias.as_ref().map(|b| host_values(b.val()));
-        Self { weight, bias, d_in, d_out }
+        Self { weight: Values::new(weight, precision), bias, d_in, d_out }
     }
 
     /// From a matrix already `[d_out, d_in]` (the token embedding as the LM head), no bias.
-    pub fn from_rows(weight: Vec<f32>, d_out: usize, d_in: usize) -> Self {
+    pub fn from_rows(weight: Vec<f32>, d_out: usize, d_in: usize, precision: HostPrecision) -> Self {
         assert_eq!(weight.len(), d_out * d_in, "rows must fill the matrix");
-        Self { weight, bias: None, d_in, d_out }
+        Self { weight: Values::new(weight, precision), bias: None, d_in, d_out }
     }
 
     /// `x · Wᵀ + b` for `x` of `rows` rows of `d_in`: `[rows, d_out]`, row-major.
     pub fn apply(&self, x: &[f32], rows: usize) -> Vec<f32> {
         assert_eq!(x.len(), rows * self.d_in, "input must be rows × d_in");
         // Computed output-major (each task writes its outputs for every row), then turned.
-        let dot = dot_product();
         let mut by_output = vec![0.0f32; self.d_out * rows];
         by_output.par_chunks_mut(OUTPUTS_PER_TASK * rows).enumerate().for_each(|(task, out)| {
             let first = task * OUTPUTS_PER_TASK;
             for (k, outputs) in out.chunks_mut(rows).enumerate() {
                 let o = first + k;
-                let w = &self.weight[o * self.d_in..(o + 1) * self.d_in];
+                let span = o * self.d_in..(o + 1) * self.d_in;
                 let bias = self.bias.as_ref().map_or(0.0, |b| b[o]);
                 for (r, y) in outputs.iter_mut().enumerate() {
-                    *y = dot(&x[r * self.d_in..(r + 1) * self.d_in], w) + bias;
+                    let x = &x[r * self.d_in..(r + 1) * self.d_in];
+                    *y = bias
+                        + match &self.weight {
+                            Values::F32(w) => dot(x, &w[span.clone()]),
+                            Values::Bf16(w) => dot_bf16(x, &w[span.clone()]),
+                        };
                 }
             }
         });
@@ -99,8 +131,33 @@ impl HostMatrix {
 
     /// Bytes the matrix holds.
     pub fn bytes(&self) -> usize {
-        (self.weight.len() + self.bias.as_ref().map_or(0, Vec::len)) * std::mem::size_of::<f32>()
+        let weight = match &self.weight {
+            Values::F32(w) => w.len() * 4,
+            Values::Bf16(w) => w.len() * 2,
+        };
+        weight + self.bias.as_ref().map_or(0, Vec::len) * 4
     }
+}
+
+impl Values {
+    fn new(values: Vec<f32>, precision: HostPrecision) -> Self {
+        match precision {
+            HostPrecision::F32 => Values::F32(values),
+            HostPrecision::Bf16 => Values::Bf16(values.iter().map(|&v| to_bf16(v)).collect()),
+        }
+    }
+}
+
+/// The bfloat16 nearest to `v` (ties to even).
+fn to_bf16(v: f32) -> u16 {
+    let bits = v.to_bits();
+    ((bits + 0x7fff + ((bits >> 16) & 1)) >> 16) as u16
+}
+
+/// The f32 a bfloat16 stands for.
+#[inline(always)]
+fn from_bf16(h: u16) -> f32 {
+    f32::from_bits((h as u32) << 16)
 }
 
 /// A projection: on the host when there are copies and few rows, else burn's `Linear`.
@@ -120,36 +177,63 @@ pub(crate) fn host_values<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
     tensor.into_data().convert::<f32>().try_into_vec::<f32>().expect("f32 values")
 }
 
-/// The fastest dot product this CPU runs: fused multiply-adds in 256-bit registers where the
-/// CPU has AVX2 and FMA (checked at run time; the binary stays portable), else plain lanes.
-fn dot_product() -> fn(&[f32], &[f32]) -> f32 {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-        return |a, b| {
-            // SAFETY: the CPU was just found to have both features the function is compiled for.
-            unsafe { dot_avx2(a, b) }
-        };
-    }
-    lanes::<false>
+/// Whether this CPU has AVX2 and FMA (checked once; the binary stays portable).
+fn fused() -> bool {
+    static FUSED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *FUSED.get_or_init(|| {
+        #[cfg(target_arch = "x86_64")]
+        return std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
+        #[cfg(not(target_arch = "x86_64"))]
+        false
+    })
 }
 
+/// `x · w`: fused multiply-adds in 256-bit registers where the CPU has them, else plain lanes.
+fn dot(x: &[f32], w: &[f32]) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    if fused() {
+        // SAFETY: the CPU has both features `simd` is compiled for.
+        return unsafe { simd::dot(x, w) };
+    }
+    lanes::<false, f32>(x, w, |v| v)
+}
+
+/// `x · w` for bfloat16 weights, widened in registers.
+fn dot_bf16(x: &[f32], w: &[u16]) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    if fused() {
+        // SAFETY: as in `dot`.
+        return unsafe { simd::dot_bf16(x, w) };
+    }
+    lanes::<false, u16>(x, w, from_bf16)
+}
+
+/// The dot products compiled for AVX2 and FMA.
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn dot_avx2(a: &[f32], b: &[f32]) -> f32 {
-    lanes::<true>(a, b)
+mod simd {
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn dot(x: &[f32], w: &[f32]) -> f32 {
+        super::lanes::<true, f32>(x, w, |v| v)
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn dot_bf16(x: &[f32], w: &[u16]) -> f32 {
+        super::lanes::<true, u16>(x, w, super::from_bf16)
+    }
 }
 
 /// A dot product in 32 independent lanes, which the compiler keeps in vector registers (so
 /// that a multiply-add never waits for the one before it); `FUSED` rounds once per step.
 #[inline(always)]
-fn lanes<const FUSED: bool>(a: &[f32], b: &[f32]) -> f32 {
+fn lanes<const FUSED: bool, W: Copy>(x: &[f32], w: &[W], widen: impl Fn(W) -> f32) -> f32 {
     const LANES: usize = 32;
     let mut acc = [0.0f32; LANES];
-    let (a_chunks, b_chunks) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
-    let tail: f32 = a_chunks.remainder().iter().zip(b_chunks.remainder()).map(|(x, y)| x * y).sum();
-    for (x, y) in a_chunks.zip(b_chunks) {
+    let (x_chunks, w_chunks) = (x.chunks_exact(LANES), w.chunks_exact(LANES));
+    let tail: f32 = x_chunks.remainder().iter().zip(w_chunks.remainder()).map(|(a, &b)| a * widen(b)).sum();
+    for (a, b) in x_chunks.zip(w_chunks) {
         for i in 0..LANES {
-            acc[i] = if FUSED { x[i].mul_add(y[i], acc[i]) } else { acc[i] + x[i] * y[i] };
+            let b = widen(b[i]);
+            acc[i] = if FUSED { a[i].mul_add(b, acc[i]) } else { acc[i] + a[i] * b };
         }
     }
     acc.iter().sum::<f32>() + tail
@@ -164,7 +248,7 @@ mod tests {
     fn host_products_match_burns_linear() {
         let device = Device::flex();
         let linear = LinearConfig::new(37, 53).init(&device);
-        let matrix = HostMatrix::from_linear(&linear);
+        let matrix = HostMatrix::from_linear(&linear, HostPrecision::F32);
         for rows in [1, 3, 8] {
             let x = Tensor::<3>::random([1, rows, 37], burn::tensor::Distribution::Normal(0.0, 1.0), &device);
             let want = host_values(linear.forward(x.clone()));
@@ -177,9 +261,20 @@ mod tests {
     #[test]
     fn dot_products_cover_the_tail_with_and_without_fused_lanes() {
         let a: Vec<f32> = (0..77).map(|i| i as f32).collect();
-        let b = vec![1.0; 77];
         let want = (0..77).sum::<i32>() as f32;
-        assert_eq!(dot_product()(&a, &b), want);
-        assert_eq!(lanes::<false>(&a, &b), want);
+        assert_eq!(dot(&a, &[1.0; 77]), want);
+        assert_eq!(lanes::<false, f32>(&a, &[1.0; 77], |v| v), want);
+        assert_eq!(dot_bf16(&a, &[to_bf16(1.0); 77]), want);
+    }
+
+    #[test]
+    fn bfloat16_rounds_to_nearest_even() {
+        assert_eq!(from_bf16(to_bf16(1.0)), 1.0);
+        assert_eq!(from_bf16(to_bf16(-2.5)), -2.5);
+        // 1 + 2^-8 lies halfway between two bfloat16 values: to the even one, 1.0.
+        assert_eq!(from_bf16(to_bf16(1.0 + 1.0 / 256.0)), 1.0);
+        assert_eq!(from_bf16(to_bf16(1.0 + 3.0 / 256.0)), 1.0 + 4.0 / 256.0);
+        let v = 0.123_456_78f32;
+        assert!((from_bf16(to_bf16(v)) - v).abs() <= v * 2f32.powi(-8));
     }
 }

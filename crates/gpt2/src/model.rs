@@ -13,7 +13,7 @@ use rand_distr::{Distribution, Normal};
 
 use crate::cache::{KvCache, LayerCache};
 use crate::config::{Activation, Gpt2Config};
-use crate::host::{BlockMatrices, HOST_ROWS, HostMatrix, HostWeights, SharedHostWeights, host_values, project};
+use crate::host::{BlockMatrices, HOST_ROWS, HostMatrix, HostPrecision, HostWeights, SharedHostWeights, host_values, project};
 
 /// Causal multi-head self-attention with fused QKV projection (`c_attn`).
 #[derive(Module, Debug)]
@@ -204,16 +204,16 @@ impl Gpt2Model {
     }
 
     /// Keeps a copy of every projection and of the LM head laid out for small-batch products
-    /// on the CPU (`crate::host`), which decoding steps of up to [`HOST_ROWS`] rows then use.
-    /// For the CPU backend: it reads every weight back from the device.
-    pub fn with_host_weights(mut self) -> Self {
+    /// on the CPU (`crate::host`), which decoding steps of up to [`HOST_ROWS`] rows then use,
+    /// in f32 or bfloat16. For the CPU backend: it reads every weight back from the device.
+    pub fn with_host_weights(mut self, precision: HostPrecision) -> Self {
         let blocks = self
             .h
             .iter()
-            .map(|b| -> BlockMatrices { [&b.attn.c_attn, &b.attn.c_proj, &b.mlp.c_fc, &b.mlp.c_proj].map(HostMatrix::from_linear) })
+            .map(|b| -> BlockMatrices { [&b.attn.c_attn, &b.attn.c_proj, &b.mlp.c_fc, &b.mlp.c_proj].map(|l| HostMatrix::from_linear(l, precision)) })
             .collect();
         let [vocab, d] = self.wte.weight.dims();
-        let head = HostMatrix::from_rows(host_values(self.wte.weight.val()), vocab, d);
+        let head = HostMatrix::from_rows(host_values(self.wte.weight.val()), vocab, d, precision);
         self.host = Some(std::sync::Arc::new(HostWeights { blocks, head }));
         self
     }

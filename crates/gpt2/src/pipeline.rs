@@ -10,6 +10,7 @@ use crate::cache::KvCache;
 use crate::checkpoint;
 use crate::config::Gpt2Config;
 use crate::error::{Error, Result};
+use crate::host::HostPrecision;
 use crate::model::{Batch, Gpt2Model};
 use crate::tokenizer::{END_OF_TEXT, Gpt2Tokenizer};
 
@@ -61,7 +62,7 @@ impl Gpt2 {
             });
         }
         // On the CPU backend decoding steps run on host copies of the weights (`crate::host`).
-        let model = if device == Device::flex() { model.with_host_weights() } else { model };
+        let model = if device == Device::flex() { model.with_host_weights(HostPrecision::F32) } else { model };
         Ok(Self { config, model, tokenizer, device })
     }
 

@@ -6,6 +6,7 @@ mod common;
 
 use burn::prelude::*;
 use common::*;
+use gpt2::host::HostPrecision;
 use gpt2::{Batch, Gpt2, Gpt2Config, Gpt2Model, KvCache};
 
 #[test]
@@ -54,7 +55,7 @@ fn host_decode_steps_equal_burns_full_forward_at_gpt2_width() {
     let config = Gpt2Config::with_shape(1000, 64, 768, 2, 12);
     let device = Device::flex();
     let burn_only = Gpt2Model::init(&config, &device);
-    let host = burn_only.clone().with_host_weights();
+    let host = burn_only.clone().with_host_weights(HostPrecision::F32);
     assert!(host.host_weight_bytes().is_some_and(|b| b > 4 * 1000 * 768));
     let rows = vec![vec![1u32, 2, 3, 4, 5, 6, 7, 8, 9, 10], vec![9u32, 8, 7, 6, 5, 4, 3, 2, 1, 0]];
     let full = burn_only.logits(burn_only.forward(Batch::dense(&rows, 0, &device), None));
@@ -63,14 +64,35 @@ fn host_decode_steps_equal_burns_full_forward_at_gpt2_width() {
     let prefix: Vec<Vec<u32>> = rows.iter().map(|r| r[..6].to_vec()).collect();
     host.next_logits(Batch::dense(&prefix, 0, &device), &mut with_host);
     burn_only.next_logits(Batch::dense(&prefix, 0, &device), &mut without);
-    for p in 6..10 {
-        let step = vec![vec![rows[0][p]], vec![rows[1][p]]];
+    for (p, (&first, &second)) in rows[0].iter().zip(&rows[1]).enumerate().skip(6) {
+        let step = vec![vec![first], vec![second]];
         let got = values(host.next_logits(Batch::dense(&step, p, &device), &mut with_host));
         let plain = values(burn_only.next_logits(Batch::dense(&step, p, &device), &mut without));
         let want = values(full.clone().slice([0..2, p..p + 1, 0..1000]).reshape([2, 1000]));
         assert!(max_abs_diff(&got, &want) <= 1e-4, "host step at {p} vs full forward: {}", max_abs_diff(&got, &want));
         assert!(max_abs_diff(&got, &plain) <= 1e-4, "host step at {p} vs burn step: {}", max_abs_diff(&got, &plain));
     }
+}
+
+#[test]
+fn bfloat16_host_weights_stay_near_f32() {
+    // Reduced precision moves the logits, within bounds: the drift is measured and printed.
+    let config = Gpt2Config::with_shape(1000, 64, 768, 2, 12);
+    let device = Device::flex();
+    let model = Gpt2Model::init(&config, &device);
+    let (f32s, bf16s) = (model.clone().with_host_weights(HostPrecision::F32), model.with_host_weights(HostPrecision::Bf16));
+    assert!(bf16s.host_weight_bytes().unwrap() < f32s.host_weight_bytes().unwrap() * 6 / 10);
+    let values = |t: Tensor<2>| t.into_data().convert::<f32>().try_into_vec::<f32>().unwrap();
+    let (mut a, mut b) = (KvCache::new(config.n_layer), KvCache::new(config.n_layer));
+    let (mut worst, mut spread) = (0.0f32, 0.0f32);
+    for (p, id) in [11u32, 400, 7, 999, 3, 250].into_iter().enumerate() {
+        let exact = values(f32s.next_logits(Batch::dense(&[vec![id]], p, &device), &mut a));
+        let rounded = values(bf16s.next_logits(Batch::dense(&[vec![id]], p, &device), &mut b));
+        worst = worst.max(max_abs_diff(&exact, &rounded));
+        spread = spread.max(exact.iter().fold(0.0f32, |m, v| m.max(v.abs())));
+    }
+    eprintln!("bf16 host weights: max |logit drift| {worst:.2e} over logits up to {spread:.2e}");
+    assert!(worst > 0.0 && worst <= 0.05 * spread.max(1.0), "drift {worst} for logits up to {spread}");
 }
 
 #[test]

@@ -62,6 +62,9 @@ pub struct Gpt2Args {
     /// `gpt2::host` (to compare the two)
     #[arg(long)]
     burn_decode: bool,
+    /// The host kernel's weights: f32, or bf16 (half the bytes read per step)
+    #[arg(long, default_value = "f32")]
+    host_precision: gpt2::host::HostPrecision,
     /// Print one JSON object instead of a table
     #[arg(long)]
     json: bool,
@@ -132,8 +135,8 @@ fn gpt2(args: Gpt2Args) -> anyhow::Result<()> {
     let device = selected.device;
     let model = Gpt2Model::init(&config, &device);
     let host = device == Device::flex() && !args.burn_decode;
-    let model = if host { model.with_host_weights() } else { model };
-    let name = if host { format!("{}, host decode", selected.name) } else { selected.name.clone() };
+    let model = if host { model.with_host_weights(args.host_precision) } else { model };
+    let name = if host { format!("{}, host decode {:?}", selected.name, args.host_precision) } else { selected.name.clone() };
     let mut rng = ChaCha8Rng::seed_from_u64(0);
     let prompt: Vec<Vec<u32>> =
         (0..args.batch).map(|_| (0..args.prompt_len).map(|_| rng.random_range(0..config.vocab_size as u32)).collect()).collect();
