@@ -24,8 +24,9 @@ torch_json=$("$python" "$root/bench/hf_gpt2_bench.py" "${args[@]}" --threads 2)
 rows=()
 for b in $backends; do
   rows+=("$("$deskbot" bench gpt2 "${args[@]}" --backend "$b" --json)")
-  # On the CPU, burn's own gemm beside the host decode kernel, in the same run.
+  # On the CPU, the host decode kernel in bf16 and burn's own gemm beside it, in the same run.
   if [ "$b" = cpu ]; then
+    rows+=("$("$deskbot" bench gpt2 "${args[@]}" --backend cpu --host-precision bf16 --json)")
     rows+=("$("$deskbot" bench gpt2 "${args[@]}" --backend cpu --burn-decode --json)")
   fi
 done
