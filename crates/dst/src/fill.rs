@@ -59,6 +59,7 @@ impl Tracker {
         // no rating).
         let free_text_question = free_text && requested.as_deref().is_some_and(|s| self.is_free_text(s));
         let answer = input.entities.iter().find(|e| requested.as_deref() == Some(e.entity.as_str())).map(|e| e.value.as_str());
+        let answer_end = answer.and_then(|a| input.text.find(a).map(|at| at + a.len()));
         let mut used: Vec<String> = Vec::new();
         let mut beside: Vec<String> = Vec::new();
         let (mut changed, mut invalid) = (false, false);
@@ -68,7 +69,6 @@ impl Tracker {
                 continue;
             }
             if free_text_question && Some(&slot) != named.as_ref() {
-                let answer_end = answer.and_then(|a| input.text.find(a).map(|at| at + a.len()));
                 let outside = answer != Some(entity.value.as_str()) && answer_end.is_some_and(|end| after_clause(&input.text[end..], &entity.value));
                 if !(outside || self.own_kind(&slot, &kind)) || frame.slots.contains_key(&slot) {
                     continue;
@@ -305,11 +305,11 @@ fn after_clause(rest: &str, value: &str) -> bool {
     let gap = &rest[..at];
     let apart = gap.chars().any(|c| matches!(c, ',' | ';' | '.' | '!' | '?' | '\n' | '，' | '。' | '；' | '！' | '？' | '、'))
         || gap.split_whitespace().count() <= 1;
-    let next = rest[at + value.len()..].split_whitespace().next().unwrap_or("");
-    let next = next.trim_matches(|c: char| !c.is_alphanumeric());
+    let after = &rest[at + value.len()..];
+    let next = after.split_whitespace().next().unwrap_or("").trim_matches(|c: char| !c.is_alphanumeric());
     let courtesy = ["please", "thanks", "thank", "cheers"].contains(&next.to_lowercase().as_str());
     let counts = !value.contains(['.', ','])
-        && rest[at + value.len()..].starts_with(char::is_whitespace)
+        && after.starts_with(char::is_whitespace)
         && next.chars().next().is_some_and(char::is_alphabetic)
         && words::is_content(next)
         && !courtesy;

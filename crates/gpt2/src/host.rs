@@ -160,32 +160,33 @@ fn from_bf16(h: u16) -> f32 {
     f32::from_bits((h as u32) << 16)
 }
 
+/// `x` through the host copy when there is one and `x` has at most [`HOST_ROWS`] rows, else
+/// through `otherwise` (burn's own product).
+pub fn host_or<const D: usize>(host: Option<&HostMatrix>, x: Tensor<D>, otherwise: impl FnOnce(Tensor<D>) -> Tensor<D>) -> Tensor<D> {
+    let rows: usize = x.dims()[..D - 1].iter().product();
+    match host {
+        Some(matrix) if rows <= HOST_ROWS => matrix.forward(x),
+        _ => otherwise(x),
+    }
+}
+
 /// A projection: on the host when there are copies and few rows, else burn's `Linear`.
 pub fn project(linear: &Linear, host: Option<&HostMatrix>, x: Tensor<3>) -> Tensor<3> {
-    let [batch, seq, _] = x.dims();
-    match host {
-        Some(matrix) if batch * seq <= HOST_ROWS => matrix.forward(x),
-        _ => linear.forward(x),
-    }
+    host_or(host, x, |x| linear.forward(x))
 }
 
 /// Shared host copies (a model clone shares them; they never change after they are made).
 pub type SharedHostWeights = Arc<HostWeights>;
 
-/// A tensor's values as `f32`, row-major.
+/// A tensor's values as `f32`, row-major: the crate's one way back to host vectors.
 pub(crate) fn host_values<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
     tensor.into_data().convert::<f32>().try_into_vec::<f32>().expect("f32 values")
 }
 
-/// Whether this CPU has AVX2 and FMA (checked once; the binary stays portable).
+/// Whether this CPU has AVX2 and FMA (std caches the answer; the binary stays portable).
+#[cfg(target_arch = "x86_64")]
 fn fused() -> bool {
-    static FUSED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *FUSED.get_or_init(|| {
-        #[cfg(target_arch = "x86_64")]
-        return std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
-        #[cfg(not(target_arch = "x86_64"))]
-        false
-    })
+    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
 }
 
 /// `x · w`: fused multiply-adds in 256-bit registers where the CPU has them, else plain lanes.

@@ -13,7 +13,7 @@ use rand_distr::{Distribution, Normal};
 
 use crate::cache::{KvCache, LayerCache};
 use crate::config::{Activation, Gpt2Config};
-use crate::host::{BlockMatrices, HOST_ROWS, HostMatrix, HostPrecision, HostWeights, SharedHostWeights, host_values, project};
+use crate::host::{BlockMatrices, HostMatrix, HostPrecision, HostWeights, SharedHostWeights, host_or, host_values, project};
 
 /// Causal multi-head self-attention with fused QKV projection (`c_attn`).
 #[derive(Module, Debug)]
@@ -176,8 +176,7 @@ impl Gpt2Model {
     /// `wte` exceeds [`MAX_BINDING_BYTES`] use [`Gpt2Model::with_vocab_blocks_from`], since wgpu
     /// cannot read such a buffer back either.
     pub fn with_vocab_blocks(self, max_rows: usize) -> Self {
-        let weight = self.wte.weight.val();
-        let host = weight.into_data().convert::<f32>().try_into_vec::<f32>().expect("f32 embedding");
+        let host = host_values(self.wte.weight.val());
         self.with_vocab_blocks_from(&host, max_rows)
     }
 
@@ -281,17 +280,13 @@ impl Gpt2Model {
 
     /// Next-token logits from hidden states: the LM head, tied to the token embedding.
     pub fn logits<const D: usize>(&self, hidden: Tensor<D>) -> Tensor<D> {
-        let rows: usize = hidden.dims()[..D - 1].iter().product();
-        if let Some(host) = self.host.as_ref().filter(|_| rows <= HOST_ROWS) {
-            return host.head.forward(hidden);
-        }
-        match &self.vocab_blocks {
+        host_or(self.host.as_ref().map(|h| &h.head), hidden, |hidden| match &self.vocab_blocks {
             None => linear(hidden, self.wte.weight.val().transpose(), None),
             Some(vocab) => {
                 let parts = vocab.blocks.iter().map(|block| linear(hidden.clone(), block.clone().transpose(), None)).collect();
                 Tensor::cat(parts, D - 1)
             }
-        }
+        })
     }
 }
 

@@ -206,6 +206,6 @@ impl Gpt2 {
 /// A `[rows, cols]` tensor as host vectors.
 fn rows(tensor: Tensor<2>) -> Vec<Vec<f32>> {
     let [_, cols] = tensor.dims();
-    let data = tensor.into_data().convert::<f32>().try_into_vec::<f32>().expect("f32 data");
+    let data = crate::host::host_values(tensor);
     data.chunks(cols.max(1)).map(<[f32]>::to_vec).collect()
 }
